@@ -1,0 +1,70 @@
+"""Generating a translation: greedy decoding, and sampling with temperature and top-k.
+
+The encoder runs once on the source; the decoder re-runs on the growing
+prefix SOS y1 … yt with the same parameters and positional encodings at every
+step, and the last position's logits choose y(t+1).
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+from .attention import softmax
+from .transformer import decode, encode
+
+
+@dataclass
+class Generation:
+    """tokens: ids produced after SOS (EOS included if reached);
+    probabilities: (steps, vocab_size), the distribution each step chose from."""
+    tokens: list
+    probabilities: np.ndarray
+
+
+def _generate(src_ids, params, config, sos_id, eos_id, max_len, choose):
+    src_ids = np.asarray(src_ids)
+    if src_ids.ndim != 1:
+        raise ValueError(f"src_ids must be one sentence (n,), got shape {src_ids.shape}")
+    if int(max_len) != max_len or max_len < 1:
+        raise ValueError(f"max_len must be a positive integer, got {max_len!r}")
+    memory = encode(src_ids, params, config)              # once
+    prefix, probs = [sos_id], []
+    for _ in range(int(max_len)):
+        logits = decode(np.array(prefix), memory, src_ids, params, config)[-1]  # last position
+        p = softmax(logits)
+        probs.append(p)
+        next_id = choose(logits, p)
+        prefix.append(next_id)
+        if next_id == eos_id:
+            break
+    return Generation(tokens=prefix[1:], probabilities=np.array(probs))
+
+
+def greedy_decode(src_ids, params, config, sos_id, eos_id, max_len=10):
+    """Pick the most probable token at each step until EOS or max_len tokens."""
+    return _generate(src_ids, params, config, sos_id, eos_id, max_len,
+                     lambda logits, p: int(np.argmax(logits)))
+
+
+def sample_probabilities(logits, temperature=1.0, top_k=None):
+    """softmax(logits / temperature), keeping only the top_k largest logits (others get 0)."""
+    logits = np.asarray(logits, dtype=np.float64)
+    if not temperature > 0:
+        raise ValueError(f"temperature must be > 0, got {temperature!r}")
+    z = logits / temperature
+    if top_k is not None:
+        if int(top_k) != top_k or not 1 <= top_k <= z.shape[-1]:
+            raise ValueError(f"top_k must be an integer in 1..{z.shape[-1]}, got {top_k!r}")
+        kth = np.sort(z, axis=-1)[..., -int(top_k)][..., None]
+        z = np.where(z >= kth, z, -np.inf)
+    return softmax(z)
+
+
+def sample_decode(src_ids, params, config, sos_id, eos_id, rng, max_len=10, temperature=1.0, top_k=None):
+    """Like greedy_decode, but draw each token from sample_probabilities with `rng`."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError("rng must be a np.random.Generator, e.g. np.random.default_rng(0)")
+
+    def choose(logits, p):
+        q = sample_probabilities(logits, temperature, top_k)
+        return int(rng.choice(len(q), p=q))
+    return _generate(src_ids, params, config, sos_id, eos_id, max_len, choose)
