@@ -230,3 +230,39 @@ def output_logits(Y, params):
 def forward(src_ids, tgt_ids, params, config):
     """Logits (..., m, vocab_size) for source ids (..., n) and decoder input ids (..., m)."""
     return decode(tgt_ids, encode(src_ids, params, config), src_ids, params, config)
+
+
+def count_parameters(params):
+    """The number of numbers in a parameter object (a dataclass, list or array), counted from the arrays."""
+    if params is None:
+        return 0
+    if isinstance(params, np.ndarray):
+        return int(params.size)
+    if isinstance(params, (list, tuple)):
+        return sum(count_parameters(p) for p in params)
+    if hasattr(params, "__dataclass_fields__"):
+        return sum(count_parameters(v) for v in vars(params).values())
+    raise TypeError(f"cannot count parameters of {type(params).__name__}")
+
+
+def parameter_count(config):
+    """Parameters per part, from the sizes alone (no arrays): a dict with
+    'attention', 'feed_forward', 'layer_norm', 'encoder_layer', 'decoder_layer',
+    'encoder', 'decoder', 'final_norms', 'stacks' (encoder + decoder + final norms),
+    'embedding', 'output' and 'total'."""
+    c = config
+    attention = (c.d_model * c.n_heads * c.d_k * 2 + c.n_heads * c.d_k * 2      # W_Q, W_K and biases
+                 + c.d_model * c.n_heads * c.d_v + c.n_heads * c.d_v           # W_V and bias
+                 + c.n_heads * c.d_v * c.d_model + c.d_model)                  # W_O and bias
+    feed_forward = c.d_model * c.d_ff + c.d_ff + c.d_ff * c.d_model + c.d_model
+    norm = 2 * c.d_model
+    enc_layer = attention + feed_forward + 2 * norm
+    dec_layer = 2 * attention + feed_forward + 3 * norm
+    counts = dict(attention=attention, feed_forward=feed_forward, layer_norm=norm,
+                  encoder_layer=enc_layer, decoder_layer=dec_layer,
+                  encoder=c.n_encoder_layers * enc_layer, decoder=c.n_decoder_layers * dec_layer,
+                  final_norms=2 * norm if c.final_norm else 0,
+                  embedding=c.vocab_size * c.d_model, output=c.d_model * c.vocab_size + c.vocab_size)
+    counts["stacks"] = counts["encoder"] + counts["decoder"] + counts["final_norms"]
+    counts["total"] = counts["stacks"] + counts["embedding"] + counts["output"]
+    return counts
