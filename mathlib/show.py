@@ -113,3 +113,18 @@ def code(obj):
     """Display a function's source in a notebook (Markdown code block)."""
     from IPython.display import Markdown
     return Markdown(source(obj))
+
+
+def table(header, rows):
+    """A Markdown table: header is a list of column titles, rows a list of lists (cells made str)."""
+    if any(len(r) != len(header) for r in rows):
+        raise ValueError(f"every row needs {len(header)} cells, got lengths {[len(r) for r in rows]}")
+    lines = ["| " + " | ".join(str(h) for h in header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def markdown(text):
+    """Display Markdown text (e.g. a `table`) in a notebook."""
+    from IPython.display import Markdown
+    return Markdown(text)
