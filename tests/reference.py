@@ -1,0 +1,95 @@
+"""An independent, plain-numpy reference for the running example, used by the chapter tests.
+
+Written from the paper's equations without calling mathlib's math, so a
+wrong number on a page fails even when mathlib and the notebook agree with
+each other. Only the *parameters* come from mathlib.example.
+"""
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+
+CHAPTERS = Path(__file__).resolve().parent.parent / "chapters"
+
+
+def stored_text(notebook, cell_id="key-result"):
+    """The text a notebook cell printed (stream or text/plain), from the committed .ipynb."""
+    nb = json.loads((CHAPTERS / notebook).read_text())
+    for cell in nb["cells"]:
+        if cell.get("id") == cell_id:
+            texts = []
+            for out in cell.get("outputs", []):
+                if out["output_type"] == "stream":
+                    texts.append("".join(out["text"]))
+                elif "text/plain" in out.get("data", {}):
+                    texts.append("".join(out["data"]["text/plain"]))
+            return "".join(texts)
+    raise AssertionError(f"{notebook} has no cell with id {cell_id!r}")
+
+
+def all_outputs(notebook):
+    """Every text a notebook shows (streams, plain text, LaTeX, Markdown), joined."""
+    nb = json.loads((CHAPTERS / notebook).read_text())
+    texts = []
+    for cell in nb["cells"]:
+        for out in cell.get("outputs", []):
+            if out["output_type"] == "stream":
+                texts.append("".join(out["text"]))
+            for kind in ("text/plain", "text/latex", "text/markdown"):
+                if kind in out.get("data", {}):
+                    texts.append("".join(out["data"][kind]))
+    return "\n".join(texts)
+
+
+def parse_numbers(text):
+    """Every number in a printed array, in order, as a float array."""
+    return np.array([float(x) for x in re.findall(r"-?\d+\.?\d*(?:e[-+]?\d+)?", text)])
+
+
+def e_plus_pe():
+    """'Hello' = [1, 2, 3, 4] at position 0 and 'World' = [2, 3, 4, 5] at position 1, plus
+    PE(p) = [sin p, cos p, sin(p/100), cos(p/100)] (d_model 4: frequencies 1 and 1/10000^(2/4))."""
+    E = np.array([[1.0, 2, 3, 4], [2, 3, 4, 5]])
+    pe = np.array([[np.sin(p), np.cos(p), np.sin(p / 100), np.cos(p / 100)] for p in (0, 1)])
+    return E + pe
+
+
+def softmax_rows(S):
+    S = S - S.max(axis=-1, keepdims=True)
+    return np.exp(S) / np.exp(S).sum(axis=-1, keepdims=True)
+
+
+def attention_heads(X, p, n_heads=2):
+    """Per-head outputs (list of (n, d_v)) and weights (list of (n, n)), a loop over heads."""
+    d_k = p.W_Q.shape[1] // n_heads
+    d_v = p.W_V.shape[1] // n_heads
+    outs, weights = [], []
+    for h in range(n_heads):
+        q = X @ p.W_Q[:, h * d_k:(h + 1) * d_k] + p.b_Q[h * d_k:(h + 1) * d_k]
+        k = X @ p.W_K[:, h * d_k:(h + 1) * d_k] + p.b_K[h * d_k:(h + 1) * d_k]
+        v = X @ p.W_V[:, h * d_v:(h + 1) * d_v] + p.b_V[h * d_v:(h + 1) * d_v]
+        w = softmax_rows(q @ k.T / np.sqrt(d_k))
+        outs.append(w @ v)
+        weights.append(w)
+    return outs, weights
+
+
+def multi_head(X, p, n_heads=2):
+    outs, _ = attention_heads(X, p, n_heads)
+    return np.concatenate(outs, axis=1) @ p.W_O + p.b_O
+
+
+def norm(x, gamma, beta, eps=1e-5):
+    mu = x.mean(axis=-1, keepdims=True)
+    var = ((x - mu) ** 2).sum(axis=-1, keepdims=True) / x.shape[-1]
+    return (x - mu) / np.sqrt(var + eps) * gamma + beta
+
+
+def ffn(x, p):
+    return np.maximum(0, x @ p.W1 + p.b1) @ p.W2 + p.b2
+
+
+def encoder_block(X, layer):
+    X1 = norm(X + multi_head(X, layer.self_attn), layer.norm1.gamma, layer.norm1.beta)
+    return norm(X1 + ffn(X1, layer.ffn), layer.norm2.gamma, layer.norm2.beta)
