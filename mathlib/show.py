@@ -10,44 +10,50 @@ import inspect
 import numpy as np
 
 
-def number(x, decimals=3, integer=None):
-    """One number as text, rounded to `decimals` with the zeros kept (6.000), no '-0'.
+def number(x, decimals=3):
+    """One number as text with exactly `decimals` places (6.000 at 3), no '-0'.
 
-    Whole numbers print without decimals (6) when `integer` is True, or, if
-    integer is None, when x itself is whole.
+    Call with places(x, decimals) to drop the zeros a whole or one-decimal number does not need.
     """
     x = float(x)
     if x == np.inf:
         return r"\infty"
     if x == -np.inf:
         return r"-\infty"
-    if integer is None:
-        integer = x == round(x)
-    s = f"{round(x):d}" if integer else f"{x:.{decimals}f}"
+    s = f"{x:.{decimals}f}"
     return s[1:] if s.startswith("-") and float(s) == 0 else s
 
 
-def _all_whole(A):
+def places(A, decimals=3):
+    """The fewest decimal places (at most `decimals`) that show every entry of A exactly.
+
+    Whole numbers need 0, one-decimal weights 1; anything else gets `decimals`.
+    """
     A = np.asarray(A, dtype=float)
-    return bool(np.all(np.isfinite(A) & (A == np.round(A))) | np.all(~np.isfinite(A)))
+    A = A[np.isfinite(A)]
+    for k in range(decimals):
+        if np.allclose(A, np.round(A, k), rtol=0, atol=1e-9):
+            return k
+    return decimals
 
 
 def matrix(A, decimals=3, name=None):
     r"""A vector or matrix as a LaTeX bmatrix, rounded to `decimals`. A 1-D array is one row.
 
-    A matrix of whole numbers prints without decimals; otherwise every entry
-    shows exactly `decimals` digits, so columns line up.
+    Every entry gets the same number of places, so columns line up: the fewest
+    that show the whole matrix exactly (0 for integers, 1 for one-decimal
+    weights), else `decimals`.
 
     >>> matrix([[1, 2], [3, 4.5]])
-    '\\begin{bmatrix} 1.000 & 2.000 \\\\ 3.000 & 4.500 \\end{bmatrix}'
+    '\\begin{bmatrix} 1.0 & 2.0 \\\\ 3.0 & 4.5 \\end{bmatrix}'
     """
     A = np.asarray(A)
     if A.ndim == 1:
         A = A[None, :]
     if A.ndim != 2:
         raise ValueError(f"matrix() shows 1-D or 2-D arrays, got shape {A.shape}")
-    whole = _all_whole(A[np.isfinite(A)])
-    rows = [" & ".join(number(x, decimals, whole) for x in row) for row in A]
+    k = places(A, decimals)
+    rows = [" & ".join(number(x, k) for x in row) for row in A]
     body = r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}"
     return f"{name} = {body}" if name else body
 
@@ -70,16 +76,16 @@ def dot_product(a, b, decimals=3):
     a, b = np.asarray(a, dtype=float).ravel(), np.asarray(b, dtype=float).ravel()
     if a.shape != b.shape:
         raise ValueError(f"dot_product needs vectors of one length, got a {a.shape} and b {b.shape}")
-    wa, wb = _all_whole(a), _all_whole(b)
+    ka, kb = places(a, decimals), places(b, decimals)
     terms = []
     for i, (x, y) in enumerate(zip(a, b)):
-        t = number(x, decimals, wa) + r"\cdot" + _paren(number(y, decimals, wb))
+        t = number(x, ka) + r"\cdot" + _paren(number(y, kb))
         if i and not t.startswith("-"):
             t = "+ " + t
         elif i:
             t = "- " + t[1:]
         terms.append(t)
-    return " ".join(terms) + " = " + number(a @ b, decimals, wa and wb)
+    return " ".join(terms) + " = " + number(a @ b, places(a @ b, decimals))
 
 
 def _paren(s):
