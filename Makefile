@@ -1,0 +1,72 @@
+# Hello, Transformer: the two commands on a fresh clone are `make lab` and `make test`.
+#
+#   make lab       create .venv, install mathlib + JupyterLab, open JupyterLab on chapters/
+#   make test      create .venv, install the test extras, run the unit tests, the mathlib
+#                  doctests and nbval over every chapter (one pytest run)
+#   make unit      the same without the slow tests and without nbval (CI's Python matrix)
+#   make execute   re-execute every chapter in place (nbclient, kernel python3, cwd chapters/)
+#   make site      render the website with Quarto (conda env from environment.yml)
+#   make bench     run the forward-pass benchmark
+#   make clean     remove rendered and cached files (keeps .venv)
+#
+# pip runs only when pyproject.toml is newer than the stamp of the extra being installed,
+# so a warm `make test` goes straight to pytest.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+CHAPTER_FILES := $(sort $(wildcard chapters/*.ipynb))
+
+# nbval compares every stored text output of every chapter (text/plain, text/latex,
+# text/markdown, stdout, stderr; never PNG bytes) in a kernel from this virtual environment.
+# PYTHONWARNINGS reaches the kernel: "error" turns a warning raised in any cell, including a
+# cell marked NBVAL_IGNORE_OUTPUT or one raised inside a library, into an exception that
+# fails the run. The one exemption is ipykernel's own PendingDeprecationWarning at kernel
+# shutdown (after the last cell), which would otherwise log a traceback on every run.
+# tests/test_notebooks.py reads these two lines and checks that they do what they say.
+NBVAL_OPTS := --nbval --nbval-current-env --nbval-cell-timeout=300
+NBVAL_ENV  := PYTHONWARNINGS=error,ignore::PendingDeprecationWarning:ipykernel.kernelbase
+
+.PHONY: help lab test unit execute site bench clean
+
+help:
+	@sed -n 's/^#   //p' Makefile
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# One stamp per extra (test, lab); reinstall when pyproject.toml changes. The matplotlib
+# import builds its font cache now rather than in a notebook cell, where its log line
+# would land in stderr and fail nbval.
+$(VENV)/.installed-%: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[$*]'
+	$(PY) -c "import matplotlib.font_manager"
+	@touch $@
+
+# Jupyter refuses to run as root unless told; containers often run as root.
+lab: $(VENV)/.installed-lab
+	cd chapters && ../$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+
+test: $(VENV)/.installed-test
+	$(NBVAL_ENV) $(PY) -m pytest $(NBVAL_OPTS) $(PYTEST_ARGS) tests mathlib chapters
+
+unit: $(VENV)/.installed-test
+	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS) tests mathlib
+
+execute: $(VENV)/.installed-test
+	$(NBVAL_ENV) $(PY) tools/execute.py $(CHAPTER_FILES)
+
+site:
+	@command -v quarto >/dev/null 2>&1 || { echo "quarto not found: run 'conda env create -f environment.yml && conda activate hello-transformer' (or install Quarto from https://quarto.org/docs/get-started/), then 'make site'" >&2; exit 1; }
+	quarto render
+
+bench: $(VENV)/.installed-test
+	$(PY) benchmarks/bench_forward.py $(BENCH_ARGS)
+
+clean:
+	rm -rf _book _site .quarto .pytest_cache .hypothesis build
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+	find . -path ./$(VENV) -prune -o -name .ipynb_checkpoints -type d -prune -exec rm -rf {} +

@@ -1,0 +1,76 @@
+"""mathlib as a package: light to import, its doctests pass, its metadata is consistent."""
+import doctest
+import importlib
+import json
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import mathlib
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: pytest depends on tomli there
+    import tomli as tomllib
+
+ROOT = Path(__file__).resolve().parents[1]
+MODULES = sorted(f"mathlib.{m.name}" for m in pkgutil.iter_modules(mathlib.__path__))
+HEAVY = ("matplotlib", "IPython", "torch")
+
+
+def modules_after(code):
+    """The top-level packages in sys.modules after running `code` in a fresh interpreter."""
+    probe = code + "\nimport sys, json\nprint(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT)
+    return set(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def test_the_package_has_modules():
+    assert {"mathlib.example", "mathlib.show"} <= set(MODULES), MODULES
+
+
+def test_import_mathlib_leaves_matplotlib_and_ipython_out():
+    loaded = modules_after("import mathlib")
+    assert "numpy" in loaded and "mathlib" in loaded  # the probe does see imports
+    assert not loaded & set(HEAVY), f"import mathlib imported {sorted(loaded & set(HEAVY))}"
+
+
+def test_importing_every_module_stays_light():
+    """plot and show import matplotlib / IPython inside their functions, interop imports torch lazily."""
+    loaded = modules_after("\n".join(f"import {m}" for m in MODULES))
+    assert not loaded & set(HEAVY), f"importing {MODULES} imported {sorted(loaded & set(HEAVY))}"
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_doctests(name):
+    module = importlib.import_module(name)
+    finder = doctest.DocTestFinder(exclude_empty=True)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    for test in finder.find(module, name):
+        runner.run(test)
+    result = runner.summarize(verbose=False)
+    assert result.failed == 0, f"{result.failed} of {result.attempted} doctest examples failed in {name}"
+
+
+def test_some_doctests_exist():
+    finder = doctest.DocTestFinder(exclude_empty=True)
+    examples = sum(len(t.examples) for m in MODULES for t in finder.find(importlib.import_module(m)))
+    assert examples > 0, "mathlib has no doctest examples at all"
+
+
+def test_pyproject_metadata():
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    project = meta["project"]
+    assert project["name"] == "mathlib"
+    assert project["version"] == mathlib.__version__, "pyproject version and mathlib.__version__ differ"
+    assert project["requires-python"] == ">=3.10"
+    runtime = {d.split(">")[0].split("<")[0].split("=")[0].strip().lower() for d in project["dependencies"]}
+    assert runtime == {"numpy", "matplotlib"}, f"runtime dependencies must stay numpy + matplotlib: {runtime}"
+    extras = project["optional-dependencies"]
+    assert {"test", "crosscheck", "lab"} <= set(extras)
+    assert not any(d.lower().startswith("torch") for d in project["dependencies"]), "torch is never a runtime dep"
+    markers = meta["tool"]["pytest"]["ini_options"]["markers"]
+    assert any(m.startswith("slow:") for m in markers) and any(m.startswith("crosscheck:") for m in markers)
