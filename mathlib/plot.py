@@ -1,4 +1,4 @@
-"""Figures for the book: heatmaps, the "you are here" diagram, curves and bars.
+"""Figures for the book: heatmaps, the "you are here" diagram, curves, bars and networks.
 
 Every function returns a matplotlib Figure. matplotlib is imported inside the
 functions, never at module import, so `import mathlib` stays light. Figures
@@ -8,14 +8,17 @@ exactly once when it is a cell's last expression, and not at all when it is
 assigned to a variable.
 
 Colours are colour-blind safe: "viridis" for one-signed data, "PuOr" centred
-at 0 for signed data, the Okabe–Ito palette for lines and highlights.
+at 0 for signed data (orange negative, purple positive), the Okabe–Ito
+palette for lines and highlights.
 
-| problem                                         | error      |
-|-------------------------------------------------|------------|
-| M (or rows, values, a series) has the wrong ndim | ValueError |
-| a label list does not match the data's length    | ValueError |
-| NaN in the data (±inf is drawn, as "∞")          | ValueError |
-| an unknown highlight (part, index or label)      | ValueError |
+| problem                                                   | error      |
+|-----------------------------------------------------------|------------|
+| a matrix (or rows, values, a series) has the wrong ndim    | ValueError |
+| a label list does not match the data's length              | ValueError |
+| NaN in a heatmap (±inf is drawn, as "∞"); inf in weights   | ValueError |
+| a curve with no finite point (NaN/inf elsewhere are gaps)  | ValueError |
+| network: weights[l] not (layers[l], layers[l+1]); active[l] not a bool array of layers[l] | ValueError |
+| an unknown highlight (part, index or label) or legend_loc  | ValueError |
 """
 import numpy as np
 
@@ -167,9 +170,12 @@ def _colorbar(fig, ax, im, height, label):
         bar.set_label(label, fontsize=FONT)
 
 
-def _annotate(ax, im, a, decimals, fontsize):
-    """Write each value in its cell, black or white for contrast with the cell's colour."""
-    whole = _whole(a)
+def _annotate(ax, im, a, decimals, fontsize, whole=None):
+    """Write each value in its cell, black or white for contrast with the cell's colour.
+
+    whole: print whole numbers without decimals; None → when every value of `a` is whole.
+    """
+    whole = _whole(a) if whole is None else whole
     for (i, j), x in np.ndenumerate(a):
         if np.isfinite(x):
             r, g, b, _ = im.cmap(im.norm(x))
@@ -229,6 +235,106 @@ def heatmap(M, row_labels=None, col_labels=None, *, title=None, xlabel=None, yla
     return _done(fig)
 
 
+def _heatmaps_size(k, n_rows, n_cols):
+    """Default figsize for k heatmaps side by side: cells up to 0.9 × 0.65 in, all cells at most ~5.6 in wide."""
+    if n_rows > 12 or n_cols > 12:
+        return (round(min(3.6 * k + 1.0, 10.0), 2), 3.5)
+    cell_w = min(0.9, 4.0 / n_cols, 5.6 / (k * n_cols))
+    width = 1.6 + k * (0.5 + n_cols * cell_w) + 0.9
+    height = 1.4 + n_rows * min(0.65, 2.6 / n_rows)
+    return (round(width, 2), round(max(height, 2.0), 2))
+
+
+def heatmaps(matrices, titles, row_labels=None, col_labels=None, *, suptitle=None, xlabel=None,
+             ylabel=None, annotate=None, decimals=2, cmap=None, vmin=None, vmax=None,
+             colorbar_label=None, figsize=None):
+    """Several matrices as heatmaps side by side, on one colour scale with one colour bar.
+
+    matrices: a sequence of k 2-D arrays, e.g. the attention weights of head 0 and head 1,
+        or one matrix before and after training. Shapes may differ when no labels are given.
+    titles: k strings, one per panel.
+    row_labels, col_labels: shared by all panels (so every matrix must have that many rows
+        or columns); with equal row labels only the leftmost panel prints them.
+    suptitle: a title over all panels.  xlabel, ylabel: axis labels (ylabel on the left panel).
+    The colour range covers all matrices (or vmin/vmax), with heatmap's rules: "PuOr"
+    centred at 0 when the values have both signs, else "viridis"; annotations (values in
+    the cells) when every matrix is at most 12×12, rounded to `decimals`.
+    Returns the Figure: k heatmap axes and one colour-bar axes.
+    """
+    import matplotlib as mpl
+    from matplotlib.colors import Normalize
+    if isinstance(matrices, np.ndarray) and matrices.ndim == 2:
+        raise ValueError(f"matrices must be a sequence of 2-D arrays, got one array of shape {matrices.shape}")
+    try:
+        matrices = list(matrices)
+    except TypeError:
+        raise ValueError(f"matrices must be a sequence of 2-D arrays, got {type(matrices).__name__}") from None
+    if not matrices:
+        raise ValueError("matrices is empty: give at least one 2-D array")
+    arrays = [_matrix(f"matrices[{i}]", M) for i, M in enumerate(matrices)]
+    k = len(arrays)
+    if isinstance(titles, str) or not hasattr(titles, "__iter__"):
+        raise ValueError(f"titles must be a sequence of {k} strings, one per matrix, got {titles!r}")
+    titles = [str(t) for t in titles]
+    if len(titles) != k:
+        raise ValueError(f"titles has {len(titles)} titles but matrices has {k} matrices")
+    for i, a in enumerate(arrays):
+        _labels("row_labels", row_labels, a.shape[0], f"matrices[{i}] (shape {a.shape}) has {a.shape[0]} rows")
+        _labels("col_labels", col_labels, a.shape[1], f"matrices[{i}] (shape {a.shape}) has {a.shape[1]} columns")
+    row_labels = None if row_labels is None else [str(s) for s in row_labels]
+    col_labels = None if col_labels is None else [str(s) for s in col_labels]
+    if isinstance(decimals, bool) or int(decimals) != decimals or decimals < 0:
+        raise ValueError(f"decimals must be a whole number ≥ 0, got {decimals!r}")
+    decimals = int(decimals)
+    n_rows = max(a.shape[0] for a in arrays)
+    n_cols = max(a.shape[1] for a in arrays)
+    if annotate is None:
+        annotate = n_rows <= 12 and n_cols <= 12
+    figsize = figsize or _heatmaps_size(k, n_rows, n_cols)
+    everything = np.concatenate([a.ravel() for a in arrays])
+    cmap, lo, hi = _color_limits(everything, cmap, vmin, vmax)
+    colors = mpl.colormaps.get_cmap(cmap).with_extremes(bad="#BDBDBD")
+    norm = Normalize(vmin=lo, vmax=hi)                     # one object: every panel, one scale
+    same_rows = len({a.shape[0] for a in arrays}) == 1
+
+    fig = _figure(figsize)
+    axes = fig.subplots(1, k, squeeze=False)[0]
+    panel = (figsize[0] - 1.6 - 0.9) / k                   # inches per panel, roughly
+    cell = panel / n_cols
+    images = []
+    for i, (ax, a) in enumerate(zip(axes, arrays)):
+        im = ax.imshow(np.ma.masked_invalid(a), cmap=colors, norm=norm, aspect="auto",
+                       interpolation="nearest")
+        im.set_gid(f"heatmap:{i}")
+        images.append(im)
+        _ticks(ax.yaxis, a.shape[0], row_labels)
+        _ticks(ax.xaxis, a.shape[1], col_labels)
+        if i > 0 and same_rows:
+            ax.tick_params(labelleft=False)
+        if _rotate(col_labels, cell):
+            _slant_xlabels(ax)
+        ax.tick_params(labelsize=FONT, length=0)
+        ax.spines[:].set_visible(False)
+        ax.set_title(titles[i], fontsize=FONT + 1)
+        ax.set_xlabel(xlabel or "", fontsize=FONT)
+        if i == 0:
+            ax.set_ylabel(ylabel or "", fontsize=FONT)
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=FONT + 2)
+    long = float(np.clip((figsize[1] - 1.0) / 0.15, 8, 40))
+    bar = fig.colorbar(images[0], ax=list(axes), fraction=0.08 / k, pad=0.03 / k, aspect=long)
+    bar.ax.tick_params(labelsize=FONT - 1)
+    bar.outline.set_visible(False)
+    if colorbar_label:
+        bar.set_label(colorbar_label, fontsize=FONT)
+    if annotate:
+        size = _cell_font(everything, decimals, cell, (figsize[1] - 1.0) / n_rows)
+        whole = _whole(everything)
+        for ax, im, a in zip(axes, images, arrays):
+            _annotate(ax, im, a, decimals, size, whole)
+    return _done(fig)
+
+
 def vectors(rows, row_labels, col_labels=None, *, title=None):
     """A few vectors (e.g. embeddings) as an annotated heatmap, one row per vector.
 
@@ -248,41 +354,123 @@ def vectors(rows, row_labels, col_labels=None, *, title=None):
 
 # ---------------------------------------------------------------- curves and bars
 
+def _series_array(name, v):
+    """v as a non-empty 1-D float array; NaN and ±inf are allowed (they become gaps)."""
+    a = np.asarray(v)
+    if a.dtype == object or not (np.issubdtype(a.dtype, np.number) or a.dtype == bool):
+        raise ValueError(f"{name} must be a numeric array, got dtype {a.dtype}")
+    if a.ndim != 1 or a.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D array, got shape {a.shape}")
+    return a.astype(np.float64)
+
+
 def _xy(label, s):
-    """One series as (x, y): a 1-D y (x = 0, 1, 2, …) or an (x, y) pair of equal lengths."""
+    """One series as (x, y): a 1-D y (x = 0, 1, 2, …) or an (x, y) pair of equal lengths.
+
+    Points where x or y is NaN or ±inf are set to NaN in y, which matplotlib draws as a gap.
+    """
     if isinstance(s, tuple) and len(s) == 2 and np.ndim(s[0]) == 1 and np.ndim(s[1]) == 1:
-        x, y = _vector(f"series[{label!r}] x", s[0]), _vector(f"series[{label!r}] y", s[1])
+        x = _series_array(f"series[{label!r}] x", s[0])
+        y = _series_array(f"series[{label!r}] y", s[1])
         if x.shape != y.shape:
             raise ValueError(f"series[{label!r}]: x has {x.size} values but y has {y.size}")
-        return x, y
-    y = _vector(f"series[{label!r}]", s)
-    return np.arange(y.size), y
+    else:
+        y = _series_array(f"series[{label!r}]", s)
+        x = np.arange(y.size, dtype=np.float64)
+    finite = np.isfinite(x) & np.isfinite(y)
+    if not finite.any():
+        raise ValueError(f"series[{label!r}] has no finite point to draw ({y.size} values, all NaN or inf)")
+    x, y = np.where(finite, x, np.nan), np.where(finite, y, np.nan)
+    return x, y
 
 
-def curves(series, *, xlabel=None, ylabel=None, title=None, logy=False, figsize=None):
+def _gap_ends(y):
+    """Indices of the finite points that are followed by a non-finite one (where a line breaks off)."""
+    ok = np.isfinite(y)
+    return np.flatnonzero(ok[:-1] & ~ok[1:])
+
+
+_LEGEND_INSIDE = ("best", "upper right", "upper left", "lower left", "lower right", "right",
+                  "center left", "center right", "lower center", "upper center", "center")
+
+
+def _check_legend_loc(legend_loc):
+    """legend_loc must be None, "none", an "outside …" place of Figure.legend or an inside place."""
+    ok = legend_loc is None or (isinstance(legend_loc, str) and (
+        legend_loc == "none" or legend_loc.startswith("outside ") or legend_loc in _LEGEND_INSIDE))
+    if not ok:
+        raise ValueError(f"legend_loc must be None, 'none', an 'outside …' place (e.g. 'outside lower "
+                         f"center') or one of {', '.join(_LEGEND_INSIDE)}; got {legend_loc!r}")
+
+
+def _legend(fig, ax, labels, legend_loc):
+    """The legend, outside the axes unless legend_loc names a place inside them.
+
+    None: to the right of the axes when the labels are short for the figure's width,
+    else below the axes in as many columns as fit. "outside …" strings go to
+    Figure.legend (e.g. "outside lower center"); the inside names ("best", "upper left", …)
+    to Axes.legend; "none" draws no legend.
+    """
+    if legend_loc == "none":
+        return None
+    kw = dict(fontsize=FONT - 1, frameon=False)
+    if legend_loc is None:
+        width = fig.get_figwidth()
+        label_inches = max(len(s) for s in labels) * 0.075 + 0.6
+        if label_inches <= 0.32 * width:
+            legend_loc = "outside right upper"
+        else:
+            legend_loc = "outside lower center"
+            kw["ncols"] = int(max(1, min(len(labels), width // (label_inches + 0.2))))
+    if legend_loc.startswith("outside "):
+        try:
+            return fig.legend(loc=legend_loc, **kw)
+        except ValueError as e:                        # e.g. "outside middle": no such place
+            _done(fig)
+            raise ValueError(f"legend_loc {legend_loc!r} is not a place outside the axes: {e}") from None
+    return ax.legend(loc=legend_loc, **kw)
+
+
+def curves(series, *, xlabel=None, ylabel=None, title=None, logy=False, figsize=None,
+           legend_loc=None, mark_gaps=False, aspect_equal=False):
     """Lines, one per series, with a legend (e.g. loss per step, norm per layer).
 
     series: dict label → y (n,) with x = 0, 1, …, n-1, or label → (x (n,), y (n,)).
-    logy: logarithmic y axis (every y must then be > 0).
+        NaN and ±inf are allowed: the line has a gap there (e.g. where exp overflowed).
+    logy: logarithmic y axis (every finite y must then be > 0).
+    legend_loc: None puts the legend outside the axes, on the right (or below, when the
+        labels are long for the figure), so it never covers a line; "outside lower center"
+        etc. choose another place outside, "best", "upper left", … a place inside the axes,
+        "none" no legend.
+    mark_gaps: mark with an "x" each last finite point before a gap.
+    aspect_equal: one unit on x as long as one unit on y (circles look round).
     Each series gets its own colour (Okabe–Ito) and line style; short series get markers.
     """
     if not isinstance(series, dict) or not series:
         raise ValueError("series must be a non-empty dict label -> values")
     data = {str(k): _xy(k, v) for k, v in series.items()}
+    _check_legend_loc(legend_loc)
     if logy:
         for k, (_, y) in data.items():
-            if (y <= 0).any():
-                raise ValueError(f"logy=True needs positive values, series[{k!r}] has min {y.min():g}")
+            finite = y[np.isfinite(y)]
+            if (finite <= 0).any():
+                raise ValueError(f"logy=True needs positive values, series[{k!r}] has min {finite.min():g}")
     fig = _figure(figsize or (6.0, 3.5))
     ax = fig.add_subplot()
     for i, (k, (x, y)) in enumerate(data.items()):
-        ax.plot(x, y, label=k, color=OKABE_ITO[i % len(OKABE_ITO)],
-                linestyle=LINESTYLES[i % len(LINESTYLES)], linewidth=1.8,
+        color = OKABE_ITO[i % len(OKABE_ITO)]
+        ax.plot(x, y, label=k, color=color, linestyle=LINESTYLES[i % len(LINESTYLES)], linewidth=1.8,
                 marker="o" if y.size <= 20 else None, markersize=4)
+        ends = _gap_ends(y)
+        if mark_gaps and ends.size:
+            ax.plot(x[ends], y[ends], linestyle="none", marker="x", markersize=8,
+                    markeredgewidth=2, color=color, gid=f"gap:{k}")
     if logy:
         ax.set_yscale("log")
+    if aspect_equal:
+        ax.set_aspect("equal", adjustable="box")
     _style_axes(ax, title, xlabel, ylabel)
-    ax.legend(fontsize=FONT - 1, frameon=False)
+    _legend(fig, ax, list(data), legend_loc)
     return _done(fig)
 
 
@@ -342,6 +530,167 @@ def bars(values, labels, *, title=None, ylabel=None, highlight=None, figsize=Non
         ax.margins(y=0.12)
     _style_axes(ax, title, None, ylabel)
     ax.grid(False, axis="x")
+    return _done(fig)
+
+
+# ---------------------------------------------------------------- network
+
+NEURON_ON = "#4D4D4D"          # a neuron that fires (active True)
+NEURON = "#D9D9D9"             # a neuron with no on/off information (active None)
+MAX_NEURONS = 64               # per layer: every neuron and every connection is drawn
+
+
+def _layer_sizes(layers):
+    """layers as a list of ≥ 2 positive ints, each at most MAX_NEURONS."""
+    try:
+        sizes = list(layers)
+    except TypeError:
+        raise ValueError(f"layers must be a list of layer sizes, e.g. [4, 8, 4], got {layers!r}") from None
+    if len(sizes) < 2 or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s > 0
+                                 for s in sizes):
+        raise ValueError(f"layers must be a list of at least 2 positive whole numbers, got {sizes!r}")
+    sizes = [int(s) for s in sizes]
+    for l, s in enumerate(sizes):
+        if s > MAX_NEURONS:
+            raise ValueError(f"layers[{l}] = {s} neurons is too many to draw one by one "
+                             f"(at most {MAX_NEURONS} per layer)")
+    return sizes
+
+
+def _network_weights(weights, sizes):
+    """weights as a list of finite (sizes[l], sizes[l+1]) float arrays."""
+    if isinstance(weights, np.ndarray):
+        weights = [weights]
+    try:
+        weights = list(weights)
+    except TypeError:
+        raise ValueError(f"weights must be a list of matrices, got {type(weights).__name__}") from None
+    if len(weights) != len(sizes) - 1:
+        raise ValueError(f"weights has {len(weights)} matrices but layers {sizes} needs {len(sizes) - 1} "
+                         "(one (d_in, d_out) matrix between each pair of consecutive layers)")
+    out = []
+    for l, W in enumerate(weights):
+        a = _matrix(f"weights[{l}]", W)
+        if np.isinf(a).any():
+            raise ValueError(f"weights[{l}] contains {int(np.isinf(a).sum())} infinite value(s); shape {a.shape}")
+        want = (sizes[l], sizes[l + 1])
+        if a.shape != want:
+            raise ValueError(f"weights[{l}] has shape {a.shape} but layers[{l}] = {sizes[l]} and "
+                             f"layers[{l + 1}] = {sizes[l + 1]} need shape {want}")
+        out.append(a)
+    return out
+
+
+def _network_active(active, sizes):
+    """active as a list with, per layer, None or a bool array of that layer's size."""
+    if active is None:
+        return [None] * len(sizes)
+    active = list(active)
+    if len(active) != len(sizes):
+        raise ValueError(f"active has {len(active)} entries but layers {sizes} has {len(sizes)} layers "
+                         "(give None for a layer without on/off information)")
+    out = []
+    for l, a in enumerate(active):
+        if a is None:
+            out.append(None)
+            continue
+        a = np.asarray(a)
+        if a.dtype != bool or a.shape != (sizes[l],):
+            raise ValueError(f"active[{l}] must be a boolean array of shape ({sizes[l]},) "
+                             f"(layers[{l}] = {sizes[l]}), got shape {a.shape} dtype {a.dtype}")
+        out.append(a)
+    return out
+
+
+def network(layers, weights, *, active=None, input_labels=None, output_labels=None,
+            layer_names=None, title=None, figsize=None):
+    """A small fully connected network drawn as neurons and weights.
+
+    layers: layer sizes from input to output, e.g. [4, 8, 4] for the feed-forward network.
+    weights: one matrix (layers[l], layers[l+1]) per pair of consecutive layers, the way
+        mathlib stores them (x @ W): entry (i, j) is the weight from neuron i to neuron j.
+        Each connection is a line whose colour ("PuOr" centred at 0: purple positive,
+        orange negative, one scale for all matrices) and width show the weight.
+    active: None, or per layer None or a bool array (layers[l],): True neurons are drawn
+        filled dark, False neurons hollow and their outgoing lines faded (e.g. hidden units
+        that ReLU switched off, or the inputs of a one-hot vector that are 0).
+    input_labels / output_labels: one string per input / output neuron (e.g. token names).
+    layer_names: one string per layer, written under it; None → "input (n)", "hidden (n)", "output (n)".
+    Biases are not drawn. Neurons carry the gid "neuron:<layer>:<i>", connections
+    "weight:<layer>:<i>:<j>" (from neuron i of layer `layer` to neuron j of the next).
+    """
+    import matplotlib as mpl
+    from matplotlib.colors import Normalize
+    from matplotlib.patches import Circle
+    sizes = _layer_sizes(layers)
+    Ws = _network_weights(weights, sizes)
+    on = _network_active(active, sizes)
+    input_labels = _labels("input_labels", input_labels, sizes[0], f"layers[0] = {sizes[0]} input neurons")
+    output_labels = _labels("output_labels", output_labels, sizes[-1],
+                            f"layers[-1] = {sizes[-1]} output neurons")
+    if layer_names is None:
+        layer_names = [("input" if l == 0 else "output" if l == len(sizes) - 1 else "hidden") + f" ({s})"
+                       for l, s in enumerate(sizes)]
+    layer_names = _labels("layer_names", layer_names, len(sizes), f"layers has {len(sizes)} layers")
+
+    n_max, L = max(sizes), len(sizes)
+    unit = min(0.42, 5.0 / n_max)                      # inches between two neurons of a layer
+    gap = 2.4 / unit                                   # layers 2.4 in apart, in data units
+    radius = 0.3
+    left = 0.0 if input_labels is None else (max(map(len, input_labels)) * 0.07 + 0.15) / unit
+    right = 0.0 if output_labels is None else (max(map(len, output_labels)) * 0.07 + 0.15) / unit
+    if figsize is None:
+        width = (L - 1) * 2.4 + (left + right) * unit + 1.5
+        figsize = (round(width, 2), round(n_max * unit + (1.4 if title else 1.1), 2))
+    m = max(float(np.abs(W).max()) for W in Ws) or 1.0
+    norm = Normalize(vmin=-m, vmax=m)
+    cmap = mpl.colormaps["PuOr"]
+
+    def xy(l, i):
+        return l * gap, (sizes[l] - 1) / 2 - i
+
+    fig = _figure(figsize)
+    ax = fig.add_subplot()
+    for l, W in enumerate(Ws):
+        order = sorted(np.ndindex(W.shape), key=lambda ij: abs(W[ij]))   # strong lines on top
+        for i, j in order:
+            (x0, y0), (x1, y1) = xy(l, i), xy(l + 1, j)
+            faded = on[l] is not None and not on[l][i]
+            ax.plot([x0 + radius, x1 - radius], [y0, y1], color=cmap(norm(W[i, j])),
+                    linewidth=0.5 + 3.0 * abs(W[i, j]) / m, alpha=0.15 if faded else 1.0,
+                    solid_capstyle="round", zorder=1 if faded else 2, gid=f"weight:{l}:{i}:{j}")
+    for l, n in enumerate(sizes):
+        for i in range(n):
+            state = None if on[l] is None else bool(on[l][i])
+            face = {None: NEURON, True: NEURON_ON, False: "none"}[state]
+            edge = GREY_EDGE if state is False else TEXT
+            ax.add_patch(Circle(xy(l, i), radius, facecolor=face, edgecolor=edge, linewidth=1.2,
+                                linestyle="--" if state is False else "-", zorder=3,
+                                gid=f"neuron:{l}:{i}"))
+            if 0 < l < L - 1:                          # hidden neurons carry their index
+                ax.text(*xy(l, i), str(i), ha="center", va="center", zorder=4,
+                        fontsize=float(np.clip(radius * unit * 72 * 0.9, 5, FONT - 2)),
+                        color={None: TEXT, True: "white", False: GREY_EDGE}[state])
+    for labels, l, side in ((input_labels, 0, -1), (output_labels, L - 1, +1)):
+        for i, text in enumerate(labels or []):
+            x, y = xy(l, i)
+            dim = on[l] is not None and not on[l][i]
+            ax.text(x + side * (radius + 0.25), y, text, ha="right" if side < 0 else "left",
+                    va="center", fontsize=FONT - 1, color=GREY_EDGE if dim else TEXT)
+    bottom = -(n_max - 1) / 2 - 0.75
+    for l, name in enumerate(layer_names):
+        ax.text(xy(l, 0)[0], bottom, name, ha="center", va="top", fontsize=FONT - 1, color=TEXT)
+    ax.set_xlim(-left - radius - 0.3, (L - 1) * gap + right + radius + 0.3)
+    ax.set_ylim(bottom - 0.6, (n_max - 1) / 2 + 0.6)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if title:
+        ax.set_title(title, fontsize=FONT + 1)
+    bar = fig.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.6,
+                       fraction=0.05, pad=0.02, aspect=15)
+    bar.ax.tick_params(labelsize=FONT - 1)
+    bar.outline.set_visible(False)
+    bar.set_label("weight", fontsize=FONT - 1)
     return _done(fig)
 
 
