@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import as_float_array, broadcast_batch, require_last_dim, require_ndim, require_shape
+from ._checks import as_float_array, broadcast_batch, check_computed, require_last_dim, require_ndim, require_shape
 
 
 def softmax(x, axis=-1):
@@ -15,18 +15,29 @@ def softmax(x, axis=-1):
 
     Subtracting the row maximum changes nothing mathematically (it cancels in
     the ratio) but keeps exp() from overflowing: the largest exponent is 0.
-    -inf entries (masked scores) get probability exactly 0.
+    -inf entries (masked scores) get probability exactly 0. NaN, +inf, or a
+    row that is entirely -inf raise ValueError. x keeps a floating dtype
+    (float32 stays float32); integers become float64.
     """
     x = np.asarray(x)
     if not np.issubdtype(x.dtype, np.floating):
         x = x.astype(np.float64)
-    if np.any(np.isnan(x)) or np.any(x == np.inf):
-        raise ValueError(f"x contains NaN or +inf; shape {x.shape}")
-    m = np.max(x, axis=axis, keepdims=True)
-    if np.any(m == -np.inf):
-        raise ValueError("softmax over a row that is entirely -inf (every position masked)")
-    e = np.exp(x - m)
-    return e / np.sum(e, axis=axis, keepdims=True)
+    return _softmax_inplace(np.array(x, copy=True), axis)
+
+
+def _softmax_inplace(x, axis=-1):
+    """softmax that overwrites x (a fresh floating array) and returns it."""
+    m = np.max(x, axis=axis, keepdims=True)  # a NaN anywhere in a row makes that row's max NaN
+    if not np.all(np.isfinite(m)):
+        if np.any(np.isnan(m)):
+            raise ValueError(f"softmax input contains NaN; shape {x.shape}")
+        if np.any(m == np.inf):
+            raise ValueError(f"softmax input contains +inf; shape {x.shape}")
+        raise ValueError(f"softmax over a row that is entirely -inf (every position masked); shape {x.shape}")
+    x -= m                                    # in place: no new array at paper scale
+    np.exp(x, out=x)
+    x /= np.sum(x, axis=axis, keepdims=True)
+    return x
 
 
 def causal_mask(n):
@@ -78,12 +89,22 @@ def scaled_dot_product_attention(Q, K, V, mask=None):
     if V.shape[-2] != K.shape[-2]:
         raise ValueError(f"V has {V.shape[-2]} positions (shape {V.shape}) but K has {K.shape[-2]} (shape {K.shape})")
     batch = broadcast_batch(["Q", "K", "V"], [Q, K, V], [2, 2, 2])
-    d_k = Q.shape[-1]
-    scores = Q @ np.swapaxes(K, -1, -2) / math.sqrt(d_k)  # a Python float keeps float32 float32
     if mask is not None:
         mask = _check_mask(mask, Q.shape[-2], K.shape[-2], batch)
-        scores = np.where(mask, scores, -np.inf)
-    weights = softmax(scores, axis=-1)
+    return _attention(Q, K, V, mask)
+
+
+def _attention(Q, K, V, mask):
+    """scaled_dot_product_attention without the checks (the callers have done them)."""
+    scores = Q @ np.swapaxes(K, -1, -2)       # (..., n_q, n_k), a new array: updated in place below
+    scores /= math.sqrt(Q.shape[-1])          # a Python float keeps float32 float32
+    if mask is not None and not mask.all():
+        # masked scores become -inf, so their weight is exactly 0
+        if np.broadcast_shapes(mask.shape, scores.shape) == scores.shape:
+            np.copyto(scores, -np.inf, where=~mask)
+        else:                                 # the mask has batch dimensions that the scores lack
+            scores = np.where(mask, scores, -np.inf)
+    weights = _softmax_inplace(scores, axis=-1)
     return weights @ V, weights
 
 
@@ -139,22 +160,39 @@ def multi_head_attention(X_q, X_kv, p, n_heads, mask=None, return_weights=False)
     if mask is not None:
         mask = _check_mask(mask, X_q.shape[-2], X_kv.shape[-2], batch)
         mask = np.expand_dims(mask, -3)  # the same mask for every head
-    W = {k: np.asarray(v, dtype=X_q.dtype) for k, v in vars(p).items()}  # float32 stays float32
-    Q = split_heads(X_q @ W["W_Q"] + W["b_Q"], n_heads)  # (..., h, n_q, d_k)
-    K = split_heads(X_kv @ W["W_K"] + W["b_K"], n_heads)  # (..., h, n_k, d_k)
-    V = split_heads(X_kv @ W["W_V"] + W["b_V"], n_heads)  # (..., h, n_k, d_v)
-    heads, weights = scaled_dot_product_attention(Q, K, V, mask)
-    out = merge_heads(heads) @ W["W_O"] + W["b_O"]  # (..., n_q, d_model)
+    dtype = np.result_type(X_q, X_kv)  # float32 stays float32; mixed inputs promote
+    X_q, X_kv = X_q.astype(dtype, copy=False), X_kv.astype(dtype, copy=False)
+    W = {k: np.asarray(v).astype(dtype, copy=False) for k, v in vars(p).items()}  # in X's dtype
+    Q = _project(X_q, W["W_Q"], W["b_Q"])     # (..., n_q, h·d_k)
+    K = _project(X_kv, W["W_K"], W["b_K"])    # (..., n_k, h·d_k)
+    V = _project(X_kv, W["W_V"], W["b_V"])    # (..., n_k, h·d_v)
+    check_computed(Q, "X_q W_Q", W_Q=W["W_Q"], b_Q=W["b_Q"])   # a NaN or inf weight is named here
+    check_computed(K, "X_kv W_K", W_K=W["W_K"], b_K=W["b_K"])
+    check_computed(V, "X_kv W_V", W_V=W["W_V"], b_V=W["b_V"])
+    heads, weights = _attention(split_heads(Q, n_heads), split_heads(K, n_heads), split_heads(V, n_heads), mask)
+    out = _project(merge_heads(heads), W["W_O"], W["b_O"])    # (..., n_q, d_model)
+    check_computed(out, "multi-head attention", W_O=W["W_O"], b_O=W["b_O"])
     return (out, weights) if return_weights else out
+
+
+def _project(X, W, b):
+    """X W + b for X (..., n, d_in) as one 2-D matrix product (faster than a stack of small ones)."""
+    Y = X.reshape(-1, X.shape[-1]) @ W
+    Y += b
+    return Y.reshape(*X.shape[:-1], W.shape[1])
 
 
 def check_attention_params(p, n_heads):
     """Raise ValueError unless the shapes of p agree with each other and with n_heads."""
-    if int(n_heads) != n_heads or n_heads < 1:
+    if isinstance(n_heads, bool) or int(n_heads) != n_heads or n_heads < 1:
         raise ValueError(f"n_heads must be a positive integer, got {n_heads!r}")
+    for name in ("W_Q", "W_K", "W_V", "W_O"):
+        if np.ndim(getattr(p, name)) != 2:
+            raise ValueError(f"{name} must be a matrix (d_in, d_out), got shape {np.shape(getattr(p, name))}")
     d_model, hdk = p.W_Q.shape
     if hdk % n_heads:
-        raise ValueError(f"W_Q has {hdk} columns (shape {p.W_Q.shape}), not a multiple of n_heads={n_heads}")
+        raise ValueError(f"W_Q has {hdk} columns (shape {p.W_Q.shape}), not a multiple of n_heads={n_heads}: "
+                         f"it must hold n_heads·d_k columns")
     require_shape("W_K", p.W_K, (d_model, hdk))
     if p.W_V.shape[0] != d_model or p.W_V.shape[1] % n_heads:
         raise ValueError(f"W_V has shape {p.W_V.shape}; need ({d_model}, n_heads·d_v) with n_heads={n_heads}")

@@ -24,8 +24,14 @@ def _generate(src_ids, params, config, sos_id, eos_id, max_len, choose):
     src_ids = np.asarray(src_ids)
     if src_ids.ndim != 1:
         raise ValueError(f"src_ids must be one sentence (n,), got shape {src_ids.shape}")
-    if int(max_len) != max_len or max_len < 1:
+    if isinstance(max_len, bool) or int(max_len) != max_len or max_len < 1:
         raise ValueError(f"max_len must be a positive integer, got {max_len!r}")
+    if max_len > config.max_len:
+        raise ValueError(f"max_len={max_len} would feed the decoder {max_len} positions, more than "
+                         f"config.max_len={config.max_len}")
+    for name, v in (("sos_id", sos_id), ("eos_id", eos_id)):
+        if isinstance(v, bool) or int(v) != v or not 0 <= v < config.vocab_size:
+            raise ValueError(f"{name} must be a token id in 0..{config.vocab_size - 1}, got {v!r}")
     memory = encode(src_ids, params, config)              # once
     prefix, probs = [sos_id], []
     for _ in range(int(max_len)):

@@ -3,25 +3,31 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import as_float_array, require_last_dim, require_ndim, require_shape
+from ._checks import as_float_array, check_computed, require_last_dim, require_shape
 
 
 def linear(x, W, b=None):
     """x W + b.  x: (..., d_in)  W: (d_in, d_out)  b: (d_out,)  →  (..., d_out).
 
     The neuron view: output unit j computes Σ_i x_i · W[i, j] + b[j].
+    The result has x's dtype (float32 stays float32; integers become float64).
     """
     x, W = as_float_array("x", x), as_float_array("W", W)
-    require_ndim("W", W, 2, "(d_in, d_out)")
     if W.ndim != 2:
         raise ValueError(f"W must be a matrix (d_in, d_out), got shape {W.shape}")
     require_last_dim("x", x, W.shape[0], f"W {W.shape} (d_in)")
-    y = x @ W.astype(x.dtype, copy=False)
     if b is not None:
         b = as_float_array("b", b)
         require_shape("b", b, (W.shape[1],))
-        y = y + b.astype(x.dtype, copy=False)
-    return y
+    return _linear(x, W, b)
+
+
+def _linear(x, W, b=None):
+    """linear without the checks: all leading dimensions flattened into one 2-D matrix product."""
+    y = x.reshape(-1, x.shape[-1]) @ W.astype(x.dtype, copy=False)
+    if b is not None:
+        y += b.astype(x.dtype, copy=False)
+    return y.reshape(*x.shape[:-1], W.shape[1])
 
 
 def relu(x):
@@ -43,7 +49,18 @@ def feed_forward(x, p):
 
     x: (..., n, d_model) → (..., n, d_model); the hidden layer is (..., n, d_ff).
     """
-    return linear(relu(linear(x, p.W1, p.b1)), p.W2, p.b2)
+    x = as_float_array("x", x)
+    d_ff = np.shape(p.W1)[-1]
+    for name, shape in (("W1", (x.shape[-1], d_ff)), ("b1", (d_ff,)), ("W2", (d_ff, x.shape[-1])),
+                        ("b2", (x.shape[-1],))):
+        if np.shape(getattr(p, name)) != shape:
+            raise ValueError(f"{name} has shape {np.shape(getattr(p, name))} but x {x.shape} with W1 "
+                             f"{np.shape(p.W1)} needs {shape}")
+    hidden = _linear(x, p.W1, p.b1)          # (..., n, d_ff)
+    check_computed(hidden, "x W1 + b1", W1=p.W1, b1=p.b1)   # before ReLU could turn a -inf into 0
+    np.maximum(hidden, 0, out=hidden)        # relu, in place on the fresh array
+    out = _linear(hidden, p.W2, p.b2)        # (..., n, d_model)
+    return check_computed(out, "the feed-forward network", W1=p.W1, b1=p.b1, W2=p.W2, b2=p.b2)
 
 
 @dataclass
@@ -57,7 +74,7 @@ def layer_norm(x, gamma, beta, eps=1e-5):
     """(x − mean) / √(var + eps) · gamma + beta over the last axis.
 
     var is the population variance (divide by n, not n − 1); eps sits inside
-    the square root. x: (..., d) gamma, beta: (d,) → (..., d).
+    the square root. x: (..., d) gamma, beta: (d,) → (..., d), in x's dtype.
     """
     x = as_float_array("x", x)
     gamma, beta = as_float_array("gamma", gamma), as_float_array("beta", beta)
@@ -65,7 +82,10 @@ def layer_norm(x, gamma, beta, eps=1e-5):
     require_shape("beta", beta, (x.shape[-1],))
     if not eps > 0:
         raise ValueError(f"eps must be positive, got {eps!r}")
-    mean = x.mean(axis=-1, keepdims=True)
-    var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
-    x_hat = (x - mean) / np.sqrt(var + x.dtype.type(eps))
-    return x_hat * gamma.astype(x.dtype, copy=False) + beta.astype(x.dtype, copy=False)
+    centred = x - x.mean(axis=-1, keepdims=True)        # x − mean: a new array, updated in place below
+    # population variance Σ (x − mean)² / n, the sum of squares as one dot product per row
+    var = np.einsum("...i,...i->...", centred, centred)[..., None] / x.shape[-1]
+    centred /= np.sqrt(var + x.dtype.type(eps))          # eps inside the square root
+    centred *= gamma.astype(x.dtype, copy=False)
+    centred += beta.astype(x.dtype, copy=False)
+    return centred

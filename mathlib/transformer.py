@@ -8,15 +8,16 @@
 `memory` is the *final* encoder output; every decoder layer reads it with its
 own cross-attention weights.
 """
+import dataclasses
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import as_float_array, require_ndim
+from ._checks import as_float_array, check_computed, require_ndim, require_shape
 from .attention import AttentionParams, causal_mask, multi_head_attention, padding_mask
 from .embedding import embed
-from .layers import FeedForwardParams, LayerNormParams, feed_forward, layer_norm
+from .layers import FeedForwardParams, LayerNormParams, _linear, feed_forward, layer_norm
 from .positional import positional_encoding
 
 
@@ -49,8 +50,9 @@ class Config:
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
                 raise ValueError(f"Config.{name} must be a positive integer, got {v!r}")
         for name in ("n_encoder_layers", "n_decoder_layers"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"Config.{name} must be >= 0, got {getattr(self, name)!r}")
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
+                raise ValueError(f"Config.{name} must be an integer >= 0, got {v!r}")
         if self.d_model % 2:
             raise ValueError(f"Config.d_model must be even for the sin/cos positional encoding, got {self.d_model}")
         if not self.eps > 0:
@@ -93,6 +95,20 @@ class TransformerParams:
     b_out: np.ndarray
     encoder_norm: LayerNormParams = None
     decoder_norm: LayerNormParams = None
+
+
+def cast_params(params, dtype):
+    """A copy of `params` (any of the parameter dataclasses, or a list of them) with every
+    array converted to `dtype`, e.g. np.float32 for the benchmark. None fields stay None."""
+    if isinstance(params, np.ndarray):
+        return params.astype(dtype)  # always a fresh, writable copy
+    if isinstance(params, list):
+        return [cast_params(p, dtype) for p in params]
+    if params is None:
+        return None
+    if hasattr(params, "__dataclass_fields__"):
+        return dataclasses.replace(params, **{k: cast_params(v, dtype) for k, v in vars(params).items()})
+    raise TypeError(f"cast_params expects parameter dataclasses, lists or arrays, got {type(params).__name__}")
 
 
 def _glorot(rng, n_in, n_out):
@@ -142,12 +158,38 @@ def _ln(x, p, config):
     return layer_norm(x, p.gamma, p.beta, config.eps)
 
 
+def _check_attention_sizes(p, config, name):
+    """The weights of one attention layer must match config: n_heads·d_k columns in W_Q and W_K,
+    n_heads·d_v in W_V, d_model rows (multi_head_attention itself checks only that they agree)."""
+    c = config
+    for W, want, what in ((p.W_Q, (c.d_model, c.n_heads * c.d_k), "n_heads·d_k"),
+                          (p.W_K, (c.d_model, c.n_heads * c.d_k), "n_heads·d_k"),
+                          (p.W_V, (c.d_model, c.n_heads * c.d_v), "n_heads·d_v"),
+                          (p.W_O, (c.n_heads * c.d_v, c.d_model), "n_heads·d_v")):
+        if np.shape(W) != want:
+            label = [k for k, v in vars(p).items() if v is W][0]
+            raise ValueError(f"{name}.{label} has shape {np.shape(W)} but config (d_model={c.d_model}, "
+                             f"n_heads={c.n_heads}, d_k={c.d_k}, d_v={c.d_v}) needs {want} ({what} = "
+                             f"{c.n_heads} · {c.d_k if 'd_k' in what else c.d_v})")
+
+
+def _check_model_input(name, X, config):
+    X = as_float_array(name, X)
+    require_ndim(name, X, 2, "(n, d_model)")
+    if X.shape[-1] != config.d_model:
+        raise ValueError(f"{name} has last dimension {X.shape[-1]} (shape {X.shape}) but config.d_model "
+                         f"is {config.d_model}")
+    return X
+
+
 def encoder_layer(X, p, config, mask=None, return_weights=False):
     """One encoder block. X: (..., n, d_model) → (..., n, d_model).
 
     mask: bool (..., n, n) or (..., 1, n), True where a position may look (padding).
     With return_weights, also the self-attention weights (..., h, n, n).
     """
+    X = _check_model_input("X", X, config)
+    _check_attention_sizes(p.self_attn, config, "self_attn")
     self_attended, weights = multi_head_attention(X, X, p.self_attn, config.n_heads, mask, return_weights=True)
     X1 = _ln(X + self_attended, p.norm1, config)            # residual 1, layer norm 1
     ffn_out = feed_forward(X1, p.ffn)
@@ -162,8 +204,12 @@ def decoder_layer(Y, memory, p, config, self_mask=None, memory_mask=None, return
     memory_mask: bool (..., m or 1, n), normally the source padding mask.
     Returns (..., m, d_model) and, if asked, {"self": (..., h, m, m), "cross": (..., h, m, n)}.
     """
+    Y = _check_model_input("Y", Y, config)
+    memory = _check_model_input("memory", memory, config)
+    _check_attention_sizes(p.self_attn, config, "self_attn")
+    _check_attention_sizes(p.cross_attn, config, "cross_attn")
     if self_mask is None:
-        self_mask = causal_mask(np.shape(Y)[-2])
+        self_mask = causal_mask(Y.shape[-2])
     self_attended, w_self = multi_head_attention(Y, Y, p.self_attn, config.n_heads, self_mask, return_weights=True)
     Y1 = _ln(Y + self_attended, p.norm1, config)             # residual 1: decoder input + masked self-attention
     cross_attended, w_cross = multi_head_attention(Y1, memory, p.cross_attn, config.n_heads, memory_mask,
@@ -176,6 +222,7 @@ def decoder_layer(Y, memory, p, config, self_mask=None, memory_mask=None, return
 
 def encoder_stack(X, params, config, mask=None):
     """All encoder layers in turn (and the final norm if config.final_norm). X: (..., n, d_model)."""
+    _check_final_norm(params.encoder_norm, "encoder_norm", config)
     for p in params.encoder_layers:
         X = encoder_layer(X, p, config, mask)
     if config.final_norm:
@@ -185,11 +232,18 @@ def encoder_stack(X, params, config, mask=None):
 
 def decoder_stack(Y, memory, params, config, self_mask=None, memory_mask=None):
     """All decoder layers, each reading the same final encoder output `memory`. Y: (..., m, d_model)."""
+    _check_final_norm(params.decoder_norm, "decoder_norm", config)
     for p in params.decoder_layers:
         Y = decoder_layer(Y, memory, p, config, self_mask, memory_mask)
     if config.final_norm:
         Y = _ln(Y, params.decoder_norm, config)
     return Y
+
+
+def _check_final_norm(norm, name, config):
+    if config.final_norm and norm is None:
+        raise ValueError(f"config.final_norm is True but params.{name} is None; draw the parameters with "
+                         f"this config (init_params) or set final_norm=False")
 
 
 def embed_with_positions(ids, params, config):
@@ -213,7 +267,11 @@ def encode(src_ids, params, config):
 
 def decode(tgt_ids, memory, src_ids, params, config):
     """Decoder input ids (..., m) (SOS y1 … y(m−1)) and memory → logits (..., m, vocab_size)."""
-    tgt_ids = np.asarray(tgt_ids)
+    tgt_ids, src_ids = np.asarray(tgt_ids), np.asarray(src_ids)
+    require_ndim("src_ids", src_ids, 1, "(n,)")
+    if np.ndim(memory) < 2 or np.shape(memory)[-2] != src_ids.shape[-1]:
+        raise ValueError(f"memory has shape {np.shape(memory)} but src_ids has shape {src_ids.shape}: "
+                         f"memory must be (..., {src_ids.shape[-1]}, d_model), one row per source token")
     Y = embed_with_positions(tgt_ids, params, config)
     m = tgt_ids.shape[-1]
     self_mask = causal_mask(m) & padding_mask(tgt_ids, config.pad_id)
@@ -224,7 +282,12 @@ def decode(tgt_ids, memory, src_ids, params, config):
 def output_logits(Y, params):
     """The final linear layer: Y (..., m, d_model) → logits (..., m, vocab_size)."""
     Y = as_float_array("Y", Y)
-    return Y @ params.W_out.astype(Y.dtype, copy=False) + params.b_out.astype(Y.dtype, copy=False)
+    if np.ndim(params.W_out) != 2 or Y.shape[-1] != params.W_out.shape[0]:
+        raise ValueError(f"Y has shape {Y.shape} but W_out has shape {np.shape(params.W_out)}: "
+                         f"need Y (..., m, d_model) and W_out (d_model, vocab_size)")
+    require_shape("b_out", np.asarray(params.b_out), (params.W_out.shape[1],))
+    return check_computed(_linear(Y, params.W_out, params.b_out), "the output layer",
+                          W_out=params.W_out, b_out=params.b_out)
 
 
 def forward(src_ids, tgt_ids, params, config):

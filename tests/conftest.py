@@ -1,0 +1,52 @@
+"""Shared test set-up.
+
+Cross-check tests (marked `@pytest.mark.crosscheck`) compare mathlib with
+PyTorch. Without torch they skip on a developer's machine, but when the
+environment variable CI is "true" a missing torch is a failure, never a skip:
+CI must not go green without having compared anything.
+"""
+import os
+
+import pytest
+
+try:
+    from hypothesis import settings
+except ImportError:  # hypothesis is a test extra; the tests that need it import it themselves
+    settings = None
+
+if settings is not None:
+    # The machines that run the suite are shared and small: wall-clock deadlines make
+    # property tests flaky there without finding anything.
+    settings.register_profile("mathlib", deadline=None)
+    settings.load_profile("mathlib")
+
+
+def in_ci():
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def import_torch_or_skip():
+    """torch, or skip the test (locally) / fail it (CI=true) if torch cannot be imported."""
+    try:
+        import torch
+        return torch
+    except ImportError as exc:
+        problem = str(exc)
+    if in_ci():
+        pytest.fail(f"CI=true but torch cannot be imported ({problem}); the crosscheck tests are required "
+                    f"in CI: install the 'crosscheck' extra (pip install torch)", pytrace=False)
+    pytest.skip(f"torch is not installed ({problem}); the crosscheck tests run in CI")
+
+
+@pytest.fixture(autouse=True)
+def _torch_for_crosscheck(request):
+    """Every test marked crosscheck skips or fails here, before its body runs, without torch."""
+    if request.node.get_closest_marker("crosscheck") is not None:
+        import_torch_or_skip()
+
+
+@pytest.fixture
+def torch():
+    """The torch module (skips or fails the test like the autouse fixture above without it)."""
+    torch = import_torch_or_skip()
+    return torch
