@@ -113,3 +113,22 @@ def broadcast_batch(names, arrays, core_dims):
     except ValueError:
         described = ", ".join(f"{n} {a.shape}" for n, a in zip(names, arrays))
         raise ValueError(f"batch dimensions do not broadcast: {described}") from None
+
+
+def check_params(params):
+    """Called when a parameter dataclass is created: every field becomes a real floating array
+    (integers → float64), checked finite, matrices named in the message. Runs once per
+    parameter set, not on every forward pass."""
+    for name, value in vars(params).items():
+        a = np.asarray(value)
+        if a.dtype.kind not in "fiub":
+            raise ValueError(f"{name} must be a real numeric array, got dtype {a.dtype}")
+        if a.dtype.kind != "f":
+            a = a.astype(np.float64)
+        if not all_finite(a):
+            bad = int(a.size - np.count_nonzero(np.isfinite(a)))
+            raise ValueError(f"{name} contains {bad} non-finite value(s) (NaN or inf); shape {a.shape}")
+        if name.startswith("W") and a.ndim != 2:
+            raise ValueError(f"{name} must be a matrix (d_in, d_out), got shape {a.shape}")
+        if a is not value:
+            setattr(params, name, a)

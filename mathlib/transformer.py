@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import as_float_array, check_computed, require_ndim, require_shape
+from ._checks import as_float_array, check_params, require_ndim, require_shape
 from .attention import AttentionParams, causal_mask, multi_head_attention, padding_mask
 from .embedding import embed
-from .layers import FeedForwardParams, LayerNormParams, _linear, feed_forward, layer_norm
+from .layers import FeedForwardParams, LayerNormParams, add_and_norm, feed_forward, layer_norm, linear
 from .positional import positional_encoding
 
 
@@ -96,6 +96,12 @@ class TransformerParams:
     encoder_norm: LayerNormParams = None
     decoder_norm: LayerNormParams = None
 
+    def __post_init__(self):
+        arrays = TransformerParams.__new__(TransformerParams)   # check only the array fields
+        vars(arrays).update(embedding=self.embedding, W_out=self.W_out, b_out=self.b_out)
+        check_params(arrays)
+        self.embedding, self.W_out, self.b_out = arrays.embedding, arrays.W_out, arrays.b_out
+
 
 def cast_params(params, dtype):
     """A copy of `params` (any of the parameter dataclasses, or a list of them) with every
@@ -158,6 +164,19 @@ def _ln(x, p, config):
     return layer_norm(x, p.gamma, p.beta, config.eps)
 
 
+def _check_layer_input(name, X, config, layer=None):
+    """X as a checked float array (..., n, d_model); the layer's attention weights must fit config."""
+    X = as_float_array(name, X)
+    require_ndim(name, X, 2, "(n, d_model)")
+    if X.shape[-1] != config.d_model:
+        raise ValueError(f"{name} has last dimension {X.shape[-1]} (shape {X.shape}) but config.d_model "
+                         f"is {config.d_model}")
+    for attn in ("self_attn", "cross_attn"):
+        if layer is not None and hasattr(layer, attn):
+            _check_attention_sizes(getattr(layer, attn), config, attn)
+    return X
+
+
 def _check_attention_sizes(p, config, name):
     """The weights of one attention layer must match config: n_heads·d_k columns in W_Q and W_K,
     n_heads·d_v in W_V, d_model rows (multi_head_attention itself checks only that they agree)."""
@@ -173,28 +192,17 @@ def _check_attention_sizes(p, config, name):
                              f"{c.n_heads} · {c.d_k if 'd_k' in what else c.d_v})")
 
 
-def _check_model_input(name, X, config):
-    X = as_float_array(name, X)
-    require_ndim(name, X, 2, "(n, d_model)")
-    if X.shape[-1] != config.d_model:
-        raise ValueError(f"{name} has last dimension {X.shape[-1]} (shape {X.shape}) but config.d_model "
-                         f"is {config.d_model}")
-    return X
-
-
 def encoder_layer(X, p, config, mask=None, return_weights=False):
     """One encoder block. X: (..., n, d_model) → (..., n, d_model).
 
     mask: bool (..., n, n) or (..., 1, n), True where a position may look (padding).
     With return_weights, also the self-attention weights (..., h, n, n).
     """
-    X = _check_model_input("X", X, config)
-    _check_attention_sizes(p.self_attn, config, "self_attn")
-    self_attended, weights = multi_head_attention(X, X, p.self_attn, config.n_heads, mask, return_weights=True)
-    X1 = _ln(X + self_attended, p.norm1, config)            # residual 1, layer norm 1
-    ffn_out = feed_forward(X1, p.ffn)
-    out = _ln(X1 + ffn_out, p.norm2, config)                 # residual 2, layer norm 2
-    return (out, weights) if return_weights else out
+    X = _check_layer_input("X", X, config, p)
+    attended, weights = multi_head_attention(X, X, p.self_attn, config.n_heads, mask, return_weights=True)
+    X1 = add_and_norm(X, attended, p.norm1, config.eps)                    # residual + layer norm 1
+    X2 = add_and_norm(X1, feed_forward(X1, p.ffn), p.norm2, config.eps)    # residual + layer norm 2
+    return (X2, weights) if return_weights else X2
 
 
 def decoder_layer(Y, memory, p, config, self_mask=None, memory_mask=None, return_weights=False):
@@ -204,20 +212,16 @@ def decoder_layer(Y, memory, p, config, self_mask=None, memory_mask=None, return
     memory_mask: bool (..., m or 1, n), normally the source padding mask.
     Returns (..., m, d_model) and, if asked, {"self": (..., h, m, m), "cross": (..., h, m, n)}.
     """
-    Y = _check_model_input("Y", Y, config)
-    memory = _check_model_input("memory", memory, config)
-    _check_attention_sizes(p.self_attn, config, "self_attn")
-    _check_attention_sizes(p.cross_attn, config, "cross_attn")
+    Y, memory = _check_layer_input("Y", Y, config, p), _check_layer_input("memory", memory, config)
     if self_mask is None:
         self_mask = causal_mask(Y.shape[-2])
     self_attended, w_self = multi_head_attention(Y, Y, p.self_attn, config.n_heads, self_mask, return_weights=True)
-    Y1 = _ln(Y + self_attended, p.norm1, config)             # residual 1: decoder input + masked self-attention
+    Y1 = add_and_norm(Y, self_attended, p.norm1, config.eps)               # decoder input + masked self-attention
     cross_attended, w_cross = multi_head_attention(Y1, memory, p.cross_attn, config.n_heads, memory_mask,
-                                                   return_weights=True)
-    Y2 = _ln(Y1 + cross_attended, p.norm2, config)           # residual 2: Y1 + cross-attention
-    ffn_out = feed_forward(Y2, p.ffn)
-    out = _ln(Y2 + ffn_out, p.norm3, config)                 # residual 3: Y2 + feed-forward
-    return (out, {"self": w_self, "cross": w_cross}) if return_weights else out
+                                                   return_weights=True)   # queries from Y1, keys/values from memory
+    Y2 = add_and_norm(Y1, cross_attended, p.norm2, config.eps)             # Y1 + cross-attention
+    Y3 = add_and_norm(Y2, feed_forward(Y2, p.ffn), p.norm3, config.eps)    # Y2 + feed-forward
+    return (Y3, {"self": w_self, "cross": w_cross}) if return_weights else Y3
 
 
 def encoder_stack(X, params, config, mask=None):
@@ -286,8 +290,7 @@ def output_logits(Y, params):
         raise ValueError(f"Y has shape {Y.shape} but W_out has shape {np.shape(params.W_out)}: "
                          f"need Y (..., m, d_model) and W_out (d_model, vocab_size)")
     require_shape("b_out", np.asarray(params.b_out), (params.W_out.shape[1],))
-    return check_computed(_linear(Y, params.W_out, params.b_out), "the output layer",
-                          W_out=params.W_out, b_out=params.b_out)
+    return linear(Y, params.W_out, params.b_out)
 
 
 def forward(src_ids, tgt_ids, params, config):

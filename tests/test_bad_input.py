@@ -80,9 +80,9 @@ def test_overflow_inside_a_layer_is_reported_not_returned():
     x = np.full((1, 2), 1e38, dtype=np.float32)
     ffn = FeedForwardParams(W1=np.eye(2), b1=np.zeros(2), W2=np.full((2, 2), 2.0), b2=np.zeros(2))
     # hidden = [1e38, 1e38] is fine; the output 1e38·2 + 1e38·2 = 4e38 is not
-    with np.errstate(over="ignore", invalid="ignore"), pytest.raises(ValueError, match="network overflowed"):
+    with np.errstate(over="ignore", invalid="ignore"), pytest.raises(ValueError, match="x W . b overflowed"):
         feed_forward(x, ffn)        # (numpy's own overflow warning is silenced here; the error is ours)
-    with np.errstate(over="ignore", invalid="ignore"), pytest.raises(ValueError, match="x W1 . b1 overflowed"):
+    with np.errstate(over="ignore", invalid="ignore"), pytest.raises(ValueError, match="x W . b overflowed"):
         feed_forward(x * 3, dataclasses.replace(ffn, W1=np.full((2, 2), 2.0)))   # 3e38·2 + 3e38·2
 
 
@@ -139,8 +139,10 @@ def test_parameters_of_the_wrong_shape():
     with pytest.raises(ValueError, match=r"b must have shape \(2,\), got \(3,\)"):
         linear(np.ones(4), np.ones((4, 2)), np.ones(3))
     ffn = example.PARAMS.encoder_layers[0].ffn
-    with pytest.raises(ValueError, match=r"b1 has shape \(7,\)"):
-        feed_forward(np.ones((1, 4)), dataclasses.replace(ffn, b1=np.zeros(7)))
+    with pytest.raises(ValueError, match=r"b1 must have shape \(8,\), got \(7,\)"):
+        feed_forward(np.ones((1, 4)), dataclasses.replace(ffn, b1=np.zeros(7)))   # refused on creation
+    with pytest.raises(ValueError, match=r"W1 has shape \(4, 8\) but x \(1, 5\)"):
+        feed_forward(np.ones((1, 5)), ffn)
     with pytest.raises(ValueError, match=r"W_K must have shape \(4, 6\), got \(4, 4\)"):
         multi_head_attention(np.ones((2, 4)), np.ones((2, 4)), dataclasses.replace(P, W_K=np.ones((4, 4))), 2)
     with pytest.raises(ValueError, match=r"b_O must have shape \(4,\)"):
