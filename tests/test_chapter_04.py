@@ -80,7 +80,7 @@ def check_key_result(text):
 
 
 def test_independent_derivation_matches_the_hand_checked_values():
-    # anchors worked out on paper: X row 0 is whole, so head 2's first score is an integer dot product
+    # anchors worked out on paper: X row 0 is whole, so head 1's first score is an integer dot product
     p = example.PARAMS.encoder_layers[0].self_attn
     assert X[1].round(3).tolist() == [2.841, 3.540, 4.010, 6.000]
     q, k = X[0] @ p.W_Q[:, 3:6], X[0] @ p.W_K[:, 3:6]
