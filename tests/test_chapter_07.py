@@ -30,3 +30,12 @@ def test_parameter_counts_on_the_page():
     assert re.search(rf"one encoder block : {toy_block}\b", page)
     assert f"{base:,}" in page
     assert f"stacks: {base / 1e6:.1f} M parameters" in page
+
+
+def test_rows_agree_to_two_decimals_from_layer_3_on():
+    """The caption of fig-stack-07: from after layer 3 on, the two rows agree to two decimals."""
+    H, agree = e_plus_pe(), []
+    for layer in example.PARAMS.encoder_layers:
+        H = encoder_block(H, layer)
+        agree.append(bool(np.array_equal(np.round(H[0], 2), np.round(H[1], 2))))
+    assert agree == [False, False, False, True, True, True]
