@@ -11,6 +11,7 @@ would complain about, or render wrongly, is checked from the sources:
 - no numeric matrix is typed by hand in markdown;
 - figures have a label, a caption and alt text; labels are unique across the book and
   every @fig- reference names a figure of the book;
+- each chapter labels its key equations ({#eq-…}) and refers to them; @eq- references resolve;
 - 2-4 exercises, each followed by a collapsed solution; callout fences balance;
 - markdown images have alt text.
 """
@@ -412,3 +413,30 @@ def test_figure_labels_unique_across_the_book():
                 assert label not in seen, f"label {label!r} used in {seen[label]} and {p.name}"
                 seen[label] = p.name
     assert seen, "no labelled cell anywhere in the book"
+
+
+EQUATION_LABEL = re.compile(r"\$\$[ \t]*\{#(eq-[\w-]+)\}")   # Quarto: `$$ {#eq-name}` right after the closing $$
+
+
+def equation_labels(nb):
+    return [m for md in markdown_cells(nb) for m in EQUATION_LABEL.findall(md)]
+
+
+@chapter
+def test_key_equations_are_labelled_and_referenced(path):
+    """Each chapter labels its key equation(s) for Quarto's cross-references and refers to them."""
+    nb = load(path)
+    labels = equation_labels(nb)
+    assert labels, "no labelled equation ($$ … $$ {#eq-…}) in this chapter"
+    refs = {r for md in markdown_cells(nb)
+            for r in re.findall(r"(?<![\w@.])@(eq-[A-Za-z0-9_-]*[A-Za-z0-9_])", without_code(md))}
+    assert set(labels) <= refs, f"labelled but never referenced: {sorted(set(labels) - refs)}"
+
+
+def test_equation_references_resolve_and_labels_are_unique():
+    labels = [label for p in CHAPTERS for label in equation_labels(load(p))]
+    assert len(labels) == len(set(labels)), f"equation labels used twice: {labels}"
+    for p in CHAPTERS:
+        refs = {r for md in markdown_cells(load(p))
+                for r in re.findall(r"(?<![\w@.])@(eq-[A-Za-z0-9_-]*[A-Za-z0-9_])", without_code(md))}
+        assert not refs - set(labels), f"{p.name}: @eq references to no equation: {sorted(refs - set(labels))}"
