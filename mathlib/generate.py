@@ -15,7 +15,8 @@ from .transformer import decode, encode
 @dataclass
 class Generation:
     """tokens: ids produced after SOS (EOS included if reached);
-    probabilities: (steps, vocab_size), the distribution each step chose from."""
+    probabilities: (steps, vocab_size), the distribution each step chose from
+    (<pad> and <sos> have probability 0: they are never generated)."""
     tokens: list
     probabilities: np.ndarray
 
@@ -36,6 +37,7 @@ def _generate(src_ids, params, config, sos_id, eos_id, max_len, choose):
     prefix, probs = [sos_id], []
     for _ in range(int(max_len)):
         logits = decode(np.array(prefix), memory, src_ids, params, config)[-1]  # last position
+        logits[[config.pad_id, sos_id]] = -np.inf         # never generate padding or a second start
         p = softmax(logits)
         probs.append(p)
         next_id = choose(logits, p)

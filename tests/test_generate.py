@@ -84,10 +84,9 @@ def test_each_step_is_the_decoder_on_the_prefix_with_positional_encodings(params
         ids = np.array(prefix)
         # the decoder input, built by hand: scaled embedding + PE of positions 0..t
         Y = params.embedding[ids] * math.sqrt(CONFIG.d_model) + positional_encoding(len(ids), CONFIG.d_model)
-        # causal mask; a generated <pad> (id 0; an untrained model may pick it) is hidden as a key,
-        # exactly as decode() hides padding
-        self_mask = np.tril(np.ones((len(ids), len(ids)), dtype=bool)) & (ids != CONFIG.pad_id)[None, :]
+        self_mask = np.tril(np.ones((len(ids), len(ids)), dtype=bool))   # causal
         logits = T.output_logits(T.decoder_stack(Y, memory, params, CONFIG, self_mask), params)[-1]
+        logits[[CONFIG.pad_id, SOS]] = -np.inf      # <pad> and <sos> are never generated
         expected = np.exp(logits - logits.max())
         np.testing.assert_allclose(probs, expected / expected.sum(), atol=1e-12)
         assert out.tokens[t] == int(np.argmax(probs))
@@ -101,8 +100,9 @@ def test_positional_encodings_matter_for_generation(params):
     memory = T.encode(src, params, CONFIG)
     ids = np.array([SOS] + out.tokens[:2])
     Y_no_pe = params.embedding[ids] * math.sqrt(CONFIG.d_model)
-    self_mask = np.tril(np.ones((3, 3), dtype=bool)) & (ids != CONFIG.pad_id)[None, :]
+    self_mask = np.tril(np.ones((3, 3), dtype=bool))
     logits = T.output_logits(T.decoder_stack(Y_no_pe, memory, params, CONFIG, self_mask), params)[-1]
+    logits[[CONFIG.pad_id, SOS]] = -np.inf
     assert not np.allclose(np.exp(logits) / np.exp(logits).sum(), out.probabilities[2], atol=1e-6)
 
 
@@ -110,8 +110,10 @@ def test_stops_at_eos(params):
     out = generate.greedy_decode(np.array([3, 4]), with_output_bias(params, EOS), CONFIG, SOS, EOS, max_len=8)
     assert out.tokens == [EOS]
     assert out.probabilities.shape == (1, CONFIG.vocab_size)
-    # W_out = 0: the logits are the bias [0, 0, 5, 0, 0, 0, 0]: p(EOS) = e^5 / (e^5 + 6)
-    np.testing.assert_allclose(out.probabilities[0, EOS], math.exp(5) / (math.exp(5) + 6), rtol=1e-12)
+    # W_out = 0: the logits are the bias [0, 0, 5, 0, 0, 0, 0], and <pad> (0) and <sos> (1) are
+    # never generated, so p(EOS) = e^5 / (e^5 + 4 · e^0) and p(<pad>) = p(<sos>) = 0
+    np.testing.assert_allclose(out.probabilities[0, EOS], math.exp(5) / (math.exp(5) + 4), rtol=1e-12)
+    assert out.probabilities[0, CONFIG.pad_id] == out.probabilities[0, SOS] == 0
 
 
 def test_stops_at_max_len(params):
@@ -161,3 +163,13 @@ def test_generation_rejects_a_max_len_beyond_the_model_before_encoding(params, m
         generate.greedy_decode(np.array([3, 4]), params, CONFIG, SOS, EOS, max_len=0)
     with pytest.raises(TypeError, match="Generator"):
         generate.sample_decode(np.array([3, 4]), params, CONFIG, SOS, EOS, rng=1)
+
+
+def test_never_generates_padding_or_a_second_start(params):
+    """Even when the model's favourite is <pad> or <sos>, generation picks the best real token."""
+    for favourite in (CONFIG.pad_id, SOS):
+        biased = with_output_bias(params, favourite)
+        biased.b_out[3] = 1.0                  # the runner-up
+        out = generate.greedy_decode(np.array([3, 4]), biased, CONFIG, SOS, EOS, max_len=3)
+        assert out.tokens == [3, 3, 3]
+        assert np.all(out.probabilities[:, [CONFIG.pad_id, SOS]] == 0)
