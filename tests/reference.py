@@ -93,3 +93,44 @@ def ffn(x, p):
 def encoder_block(X, layer):
     X1 = norm(X + multi_head(X, layer.self_attn), layer.norm1.gamma, layer.norm1.beta)
     return norm(X1 + ffn(X1, layer.ffn), layer.norm2.gamma, layer.norm2.beta)
+
+
+# ---------------------------------------------------------------- the decoder (chapter 8)
+
+def causal_mask(n):
+    """(n, n) bool: query position i may see key positions 0..i (True on and below the diagonal)."""
+    return np.arange(n)[None, :] <= np.arange(n)[:, None]
+
+
+def sos_hola_mundo():
+    """The decoder input '<sos> hola mundo': <sos> = [1, 0, 1, 0], 'hola' = [1, 1, 2, 2] and
+    'mundo' = [2, 2, 1, 1] at positions 0, 1, 2, plus PE(p) = [sin p, cos p, sin(p/100), cos(p/100)]."""
+    E = np.array([[1.0, 0, 1, 0], [1, 1, 2, 2], [2, 2, 1, 1]])
+    pe = np.array([[np.sin(p), np.cos(p), np.sin(p / 100), np.cos(p / 100)] for p in (0, 1, 2)])
+    return E + pe
+
+
+def attend(X_q, X_kv, p, mask=None, n_heads=2):
+    """Multi-head attention with queries from X_q and keys/values from X_kv, a loop over heads;
+    hidden scores (mask False) are -inf before the softmax. Returns the output and the per-head weights."""
+    d_k = p.W_Q.shape[1] // n_heads
+    d_v = p.W_V.shape[1] // n_heads
+    outs, weights = [], []
+    for h in range(n_heads):
+        q = X_q @ p.W_Q[:, h * d_k:(h + 1) * d_k] + p.b_Q[h * d_k:(h + 1) * d_k]
+        k = X_kv @ p.W_K[:, h * d_k:(h + 1) * d_k] + p.b_K[h * d_k:(h + 1) * d_k]
+        v = X_kv @ p.W_V[:, h * d_v:(h + 1) * d_v] + p.b_V[h * d_v:(h + 1) * d_v]
+        s = q @ k.T / np.sqrt(d_k)
+        if mask is not None:
+            s = np.where(mask, s, -np.inf)
+        w = softmax_rows(s)
+        outs.append(w @ v)
+        weights.append(w)
+    return np.concatenate(outs, axis=1) @ p.W_O + p.b_O, weights
+
+
+def decoder_block(Y, memory, layer):
+    """Y1 = LN1(Y + MaskedSelfAttn(Y)), Y2 = LN2(Y1 + CrossAttn(Y1, memory)), Y3 = LN3(Y2 + FFN(Y2))."""
+    Y1 = norm(Y + attend(Y, Y, layer.self_attn, causal_mask(len(Y)))[0], layer.norm1.gamma, layer.norm1.beta)
+    Y2 = norm(Y1 + attend(Y1, memory, layer.cross_attn)[0], layer.norm2.gamma, layer.norm2.beta)
+    return norm(Y2 + ffn(Y2, layer.ffn), layer.norm3.gamma, layer.norm3.beta)

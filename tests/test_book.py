@@ -440,3 +440,26 @@ def test_equation_references_resolve_and_labels_are_unique():
         refs = {r for md in markdown_cells(load(p))
                 for r in re.findall(r"(?<![\w@.])@(eq-[A-Za-z0-9_-]*[A-Za-z0-9_])", without_code(md))}
         assert not refs - set(labels), f"{p.name}: @eq references to no equation: {sorted(refs - set(labels))}"
+
+
+SPECIAL_TOKEN = re.compile(r"<(pad|sos|eos)>")
+
+
+def _outside_code_and_math(md):
+    md = re.sub(r"```.*?```", "", md, flags=re.S)
+    md = re.sub(r"`[^`\n]*`", "", md)
+    md = re.sub(r"\$\$.*?\$\$", "", md, flags=re.S)
+    return re.sub(r"\$[^$\n]*\$", "", md)
+
+
+@chapter
+def test_special_tokens_are_not_swallowed_as_html(path):
+    """A bare <sos> in Markdown (prose, a Markdown output, a figure caption) is an unknown HTML tag
+    to Pandoc and vanishes from the page: write `<sos>` in backticks."""
+    nb = load(path)
+    texts = list(markdown_cells(nb))
+    texts += ["".join(o.get("data", {}).get("text/markdown", "")) for c in code_cells(nb) for o in c.get("outputs", [])]
+    texts += [str(cell_options(c).get("fig-cap", "")) for c in code_cells(nb)]
+    for text in texts:
+        bare = SPECIAL_TOKEN.findall(_outside_code_and_math(text))
+        assert not bare, f"bare special token(s) {bare} outside code or math in: {text[:120]!r}"
