@@ -61,15 +61,22 @@ def softmax_rows(S):
 
 
 def attention_heads(X, p, n_heads=2):
-    """Per-head outputs (list of (n, d_v)) and weights (list of (n, n)), a loop over heads."""
+    """Per-head outputs (list of (n, d_v)) and weights (list of (n, n)) of self-attention, a loop over heads."""
+    return _heads(X, X, p, None, n_heads)
+
+
+def _heads(X_q, X_kv, p, mask, n_heads):
     d_k = p.W_Q.shape[1] // n_heads
     d_v = p.W_V.shape[1] // n_heads
     outs, weights = [], []
     for h in range(n_heads):
-        q = X @ p.W_Q[:, h * d_k:(h + 1) * d_k] + p.b_Q[h * d_k:(h + 1) * d_k]
-        k = X @ p.W_K[:, h * d_k:(h + 1) * d_k] + p.b_K[h * d_k:(h + 1) * d_k]
-        v = X @ p.W_V[:, h * d_v:(h + 1) * d_v] + p.b_V[h * d_v:(h + 1) * d_v]
-        w = softmax_rows(q @ k.T / np.sqrt(d_k))
+        q = X_q @ p.W_Q[:, h * d_k:(h + 1) * d_k] + p.b_Q[h * d_k:(h + 1) * d_k]
+        k = X_kv @ p.W_K[:, h * d_k:(h + 1) * d_k] + p.b_K[h * d_k:(h + 1) * d_k]
+        v = X_kv @ p.W_V[:, h * d_v:(h + 1) * d_v] + p.b_V[h * d_v:(h + 1) * d_v]
+        s = q @ k.T / np.sqrt(d_k)
+        if mask is not None:
+            s = np.where(mask, s, -np.inf)       # hidden keys: -inf before the softmax
+        w = softmax_rows(s)
         outs.append(w @ v)
         weights.append(w)
     return outs, weights
@@ -113,19 +120,7 @@ def sos_hola_mundo():
 def attend(X_q, X_kv, p, mask=None, n_heads=2):
     """Multi-head attention with queries from X_q and keys/values from X_kv, a loop over heads;
     hidden scores (mask False) are -inf before the softmax. Returns the output and the per-head weights."""
-    d_k = p.W_Q.shape[1] // n_heads
-    d_v = p.W_V.shape[1] // n_heads
-    outs, weights = [], []
-    for h in range(n_heads):
-        q = X_q @ p.W_Q[:, h * d_k:(h + 1) * d_k] + p.b_Q[h * d_k:(h + 1) * d_k]
-        k = X_kv @ p.W_K[:, h * d_k:(h + 1) * d_k] + p.b_K[h * d_k:(h + 1) * d_k]
-        v = X_kv @ p.W_V[:, h * d_v:(h + 1) * d_v] + p.b_V[h * d_v:(h + 1) * d_v]
-        s = q @ k.T / np.sqrt(d_k)
-        if mask is not None:
-            s = np.where(mask, s, -np.inf)
-        w = softmax_rows(s)
-        outs.append(w @ v)
-        weights.append(w)
+    outs, weights = _heads(X_q, X_kv, p, mask, n_heads)
     return np.concatenate(outs, axis=1) @ p.W_O + p.b_O, weights
 
 
