@@ -21,23 +21,19 @@ class Generation:
     probabilities: np.ndarray
 
 
-def _generate(src_ids, params, config, sos_id, eos_id, max_len, choose):
-    src_ids = np.asarray(src_ids)
-    if src_ids.ndim != 1:
-        raise ValueError(f"src_ids must be one sentence (n,), got shape {src_ids.shape}")
-    if isinstance(max_len, bool) or int(max_len) != max_len or max_len < 1:
-        raise ValueError(f"max_len must be a positive integer, got {max_len!r}")
-    if max_len > config.max_len:
-        raise ValueError(f"max_len={max_len} would feed the decoder {max_len} positions, more than "
-                         f"config.max_len={config.max_len}")
-    for name, v in (("sos_id", sos_id), ("eos_id", eos_id)):
-        if isinstance(v, bool) or int(v) != v or not 0 <= v < config.vocab_size:
-            raise ValueError(f"{name} must be a token id in 0..{config.vocab_size - 1}, got {v!r}")
-    memory = encode(src_ids, params, config)              # once
+def generate(src_ids, params, config, sos_id, eos_id, max_len, choose):
+    """Translate one sentence token by token; `choose(logits, p)` picks each next id.
+
+    src_ids: (n,) source ids. Returns a Generation. The encoder runs once; the
+    decoder re-runs on the prefix SOS y1 … yt, and the last position's
+    distribution chooses y(t+1), until EOS or max_len tokens.
+    """
+    src_ids = _check_generate(src_ids, config, sos_id, eos_id, max_len)
+    memory = encode(src_ids, params, config)                     # once per sentence
     prefix, probs = [sos_id], []
     for _ in range(int(max_len)):
-        logits = decode(np.array(prefix), memory, src_ids, params, config)[-1]  # last position
-        logits[[config.pad_id, sos_id]] = -np.inf         # never generate padding or a second start
+        logits = decode(np.array(prefix), memory, src_ids, params, config)[-1]   # last position
+        logits[[config.pad_id, sos_id]] = -np.inf                # never generate padding or a second start
         p = softmax(logits)
         probs.append(p)
         next_id = choose(logits, p)
@@ -49,7 +45,7 @@ def _generate(src_ids, params, config, sos_id, eos_id, max_len, choose):
 
 def greedy_decode(src_ids, params, config, sos_id, eos_id, max_len=10):
     """Pick the most probable token at each step until EOS or max_len tokens."""
-    return _generate(src_ids, params, config, sos_id, eos_id, max_len,
+    return generate(src_ids, params, config, sos_id, eos_id, max_len,
                      lambda logits, p: int(np.argmax(logits)))
 
 
@@ -75,4 +71,20 @@ def sample_decode(src_ids, params, config, sos_id, eos_id, rng, max_len=10, temp
     def choose(logits, p):
         q = sample_probabilities(logits, temperature, top_k)
         return int(rng.choice(len(q), p=q))
-    return _generate(src_ids, params, config, sos_id, eos_id, max_len, choose)
+    return generate(src_ids, params, config, sos_id, eos_id, max_len, choose)
+
+
+def _check_generate(src_ids, config, sos_id, eos_id, max_len):
+    """All arguments checked before the encoder runs: nothing is half done."""
+    src_ids = np.asarray(src_ids)
+    if src_ids.ndim != 1:
+        raise ValueError(f"src_ids must be one sentence (n,), got shape {src_ids.shape}")
+    if isinstance(max_len, bool) or int(max_len) != max_len or max_len < 1:
+        raise ValueError(f"max_len must be a positive integer, got {max_len!r}")
+    if max_len > config.max_len:
+        raise ValueError(f"max_len={max_len} would feed the decoder {max_len} positions, more than "
+                         f"config.max_len={config.max_len}")
+    for name, v in (("sos_id", sos_id), ("eos_id", eos_id)):
+        if isinstance(v, bool) or int(v) != v or not 0 <= v < config.vocab_size:
+            raise ValueError(f"{name} must be a token id in 0..{config.vocab_size - 1}, got {v!r}")
+    return src_ids
