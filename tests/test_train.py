@@ -1,0 +1,136 @@
+"""mathlib.train: Adam, the warm-up schedule, the loop, save and load, and training the toy model."""
+import numpy as np
+import pytest
+
+from mathlib import corpus, example, train
+from mathlib import transformer as T
+from mathlib.layers import LayerNormParams
+
+
+# --- Adam ----------------------------------------------------------------------------------------
+
+def test_adam_two_steps_by_hand():
+    p = LayerNormParams(gamma=np.array([1.0]), beta=np.array([0.0]))
+    state = train.adam_init(p)
+    # step 1, g = 2: m = 0.1·2 = 0.2, v = 0.02·4 = 0.08; m̂ = 0.2/0.1 = 2, v̂ = 0.08/0.02 = 4
+    # θ = 1 − 0.1 · 2/(√4 + 1e-9) = 0.9 (to 1e-10)
+    train.adam_step(p, LayerNormParams(gamma=np.array([2.0]), beta=np.array([0.0])), state, lr=0.1)
+    assert p.gamma[0] == pytest.approx(0.9, abs=1e-10) and p.beta[0] == 0.0   # a zero gradient: no move
+    # step 2, g = −1: m = 0.9·0.2 − 0.1 = 0.08, v = 0.98·0.08 + 0.02 = 0.0984
+    # m̂ = 0.08/0.19 = 0.4210526, v̂ = 0.0984/0.0396 = 2.4848485, √v̂ = 1.5763402
+    # θ = 0.9 − 0.1 · 0.4210526/1.5763402 = 0.9 − 0.0267108 = 0.8732892
+    train.adam_step(p, LayerNormParams(gamma=np.array([-1.0]), beta=np.array([0.0])), state, lr=0.1)
+    assert p.gamma[0] == pytest.approx(0.8732892, abs=1e-7)
+    assert state.step == 2
+
+
+def test_adam_first_step_moves_every_parameter_by_lr_whatever_its_gradient():
+    """m̂/√v̂ = g/|g| on the first step: the size of the gradient does not matter, only its sign."""
+    params = train.writable_copy(example.PARAMS)
+    grads = T.cast_params(example.PARAMS, np.float64)
+    rng = np.random.default_rng(0)
+    for a in train.named_arrays(grads).values():
+        a[...] = rng.choice([-1, 1], size=a.shape) * 10.0 ** rng.uniform(-4, 4, size=a.shape)   # 1e-4 … 1e4
+    before = train.flatten(params)
+    train.adam_step(params, grads, train.adam_init(params), lr=1e-3)
+    np.testing.assert_allclose(before - train.flatten(params), 1e-3 * np.sign(train.flatten(grads)), rtol=1e-5)
+
+
+def test_named_arrays_lists_every_parameter_once_in_order():
+    names = train.named_arrays(example.PARAMS)
+    assert list(names)[:3] == ["embedding", "encoder_layers.0.self_attn.W_Q", "encoder_layers.0.self_attn.W_K"]
+    assert list(names)[-2:] == ["W_out", "b_out"]
+    assert sum(a.size for a in names.values()) == T.count_parameters(example.PARAMS)
+    assert train.flatten(example.PARAMS).size == T.count_parameters(example.PARAMS)
+
+
+# --- the schedule ----------------------------------------------------------------------------------
+
+def test_warmup_schedule_of_the_paper():
+    # d_model 512, warmup 4000: 512^−0.5 = 0.04419417, 4000^−0.5 = 0.01581139
+    assert train.warmup_lr(4000, 512, 4000) == pytest.approx(6.98771e-4, rel=1e-5)       # the peak
+    assert train.warmup_lr(1, 512, 4000) == pytest.approx(0.04419417 * 4000 ** -1.5, rel=1e-6)
+    assert train.warmup_lr(2000, 512, 4000) == pytest.approx(6.98771e-4 / 2, rel=1e-5)   # linear rise
+    assert train.warmup_lr(16000, 512, 4000) == pytest.approx(6.98771e-4 / 2, rel=1e-5)  # 1/√step decay
+    rates = [train.warmup_lr(s, 4, 50) for s in range(1, 200)]
+    assert int(np.argmax(rates)) + 1 == 50
+
+
+# --- one step and the loop -------------------------------------------------------------------------
+
+PAIRS = [("hello world", "hola mundo"), ("goodbye world", "adios mundo"), ("world !", "mundo !")]
+
+
+def test_loss_and_gradients_is_the_loss_of_the_forward_pass():
+    b = corpus.to_batch(PAIRS, example.VOCAB)
+    loss, grads = train.loss_and_gradients(example.PARAMS, example.CONFIG, b)
+    logits = T.forward(b.src, b.tgt_in, example.PARAMS, example.CONFIG)
+    from mathlib.loss import cross_entropy
+    assert loss == cross_entropy(logits, b.tgt_out)
+    assert type(grads) is T.TransformerParams
+
+
+def test_training_lowers_the_loss_is_reproducible_and_leaves_the_example_alone():
+    before = train.flatten(example.PARAMS).copy()
+    seen = []
+    kwargs = dict(steps=12, lr=3e-3, batch_size=2, p_drop=0.1, label_smoothing=0.1, seed=5, every=5,
+                  callback=lambda step, loss, p: seen.append((step, loss)))
+    params, losses = train.train(example.PARAMS, example.CONFIG, PAIRS, example.VOCAB, **kwargs)
+    assert len(losses) == 12 and [s for s, _ in seen] == [5, 10, 12]
+    assert seen == [(s, losses[s - 1]) for s in (5, 10, 12)]
+    again, losses_again = train.train(example.PARAMS, example.CONFIG, PAIRS, example.VOCAB, **kwargs)
+    assert losses_again == losses and np.array_equal(train.flatten(again), train.flatten(params))
+    other = train.train(example.PARAMS, example.CONFIG, PAIRS, example.VOCAB, **{**kwargs, "seed": 6})[1]
+    assert other != losses                                     # shuffling and dropout come from the seed
+    assert np.array_equal(train.flatten(example.PARAMS), before)
+    b = corpus.to_batch(PAIRS, example.VOCAB)
+    assert (train.loss_and_gradients(params, example.CONFIG, b)[0]
+            < train.loss_and_gradients(example.PARAMS, example.CONFIG, b)[0])
+
+
+def test_minibatches_visit_every_pair_once_per_epoch(monkeypatch):
+    used = []
+    real = train.to_batch
+
+    def spy(pairs, vocab):
+        used.append(list(pairs))
+        return real(pairs, vocab)
+    monkeypatch.setattr(train, "to_batch", spy)
+    pairs = PAIRS + [("hello", "hola")]
+    train.train(example.PARAMS, example.CONFIG, pairs, example.VOCAB, steps=4, batch_size=2, seed=1)
+    assert sorted(used[0] + used[1]) == sorted(pairs) and sorted(used[2] + used[3]) == sorted(pairs)
+    assert used[:2] != used[2:]                                 # reshuffled for the second epoch
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="steps must be a positive integer"):
+        train.train(example.PARAMS, example.CONFIG, PAIRS, example.VOCAB, steps=0)
+    with pytest.raises(ValueError, match=r"batch_size must be in 1..3"):
+        train.train(example.PARAMS, example.CONFIG, PAIRS, example.VOCAB, steps=1, batch_size=4)
+    with pytest.raises(ValueError, match="pairs is empty"):
+        train.train(example.PARAMS, example.CONFIG, [], example.VOCAB, steps=1)
+
+
+# --- save and load -----------------------------------------------------------------------------------
+
+def test_save_and_load_round_trip_exactly(tmp_path):
+    params, _ = train.train(example.PARAMS, example.CONFIG, PAIRS, example.VOCAB, steps=2, lr=1e-2)
+    train.save(tmp_path / "toy.npz", params, example.CONFIG)
+    back, config = train.load(tmp_path / "toy.npz")
+    assert config == example.CONFIG
+    a, b = train.named_arrays(params), train.named_arrays(back)
+    assert list(a) == list(b)
+    for name in a:
+        assert np.array_equal(a[name], b[name]) and a[name].dtype == b[name].dtype, name
+    src, tgt = np.array([3, 4]), np.array([1, 6, 7])
+    assert np.array_equal(T.forward(src, tgt, back, config), T.forward(src, tgt, params, example.CONFIG))
+
+
+def test_load_refuses_a_file_of_another_model(tmp_path):
+    train.save(tmp_path / "toy.npz", example.PARAMS, example.CONFIG)
+    with np.load(tmp_path / "toy.npz") as f:
+        arrays = dict(f)
+    del arrays["b_out"]
+    np.savez(tmp_path / "broken.npz", **arrays)
+    with pytest.raises(ValueError, match=r"missing \['b_out'\]"):
+        train.load(tmp_path / "broken.npz")
