@@ -112,7 +112,7 @@ def dropout(x, p, rng):
     """
     if p == 0:
         return x, None
-    keep = (rng.random(x.shape) >= p) / (1 - p)
+    keep = ((rng.random(x.shape) >= p) / (1 - p)).astype(x.dtype)      # 0 or 1/(1 − p), in x's dtype
     return x * keep, keep
 
 

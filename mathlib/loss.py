@@ -18,9 +18,9 @@ def log_softmax(z, axis=-1):
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
-def smoothed_targets(targets, vocab_size, label_smoothing=0.0):
+def smoothed_targets(targets, vocab_size, label_smoothing=0.0, dtype=np.float64):
     """(..., K) target distributions: (1 − ε)·one-hot(targets) + ε/K.  targets: (...,) ids."""
-    one_hot = (np.asarray(targets)[..., None] == np.arange(vocab_size)).astype(np.float64)
+    one_hot = (np.asarray(targets)[..., None] == np.arange(vocab_size)).astype(dtype)
     return (1 - label_smoothing) * one_hot + label_smoothing / vocab_size
 
 
@@ -38,7 +38,7 @@ def cross_entropy(logits, targets, pad_id=0, label_smoothing=0.0):
 def cross_entropy_backward(logits, targets, pad_id=0, label_smoothing=0.0):
     """∂loss/∂logits = (softmax(z) − q) / N at real positions, 0 at padding.  → (..., m, K)."""
     logits, targets, real = _check(logits, targets, pad_id, label_smoothing)
-    q = smoothed_targets(targets, logits.shape[-1], label_smoothing)
+    q = smoothed_targets(targets, logits.shape[-1], label_smoothing, logits.dtype)
     p = np.exp(log_softmax(logits))
     return (p - q) * real[..., None] / real.sum()
 

@@ -19,9 +19,17 @@ import numpy as np
 
 from . import grad
 from .corpus import to_batch
+from .generate import greedy_decode
 from .grad import dropout, dropout_backward  # noqa: F401  (a layer with a backward: defined in grad)
 from .loss import cross_entropy, cross_entropy_backward
+from .tokens import decode, encode
 from .transformer import Config, TransformerParams, cast_params, init_params
+
+
+# The settings that train the book's toy model (mathlib.example.PARAMS) on the corpus's
+# training pairs until every greedy translation is exact, in a few seconds on one core
+# (tests/test_train.py checks it; benchmarks/bench_train.py measures it; chapter 11 uses it).
+TOY_SETTINGS = dict(steps=400, lr=3e-3, label_smoothing=0.1, p_drop=0.0, batch_size=None, seed=0)
 
 
 # --- the parameter tree as a list of arrays ---------------------------------------------------
@@ -67,8 +75,8 @@ class AdamState:
 
 def adam_init(params):
     """Adam's state for `params`: t = 0, m = v = 0."""
-    n = sum(a.size for a in named_arrays(params).values())
-    return AdamState(step=0, m=np.zeros(n), v=np.zeros(n))
+    theta = flatten(params)
+    return AdamState(step=0, m=np.zeros_like(theta), v=np.zeros_like(theta))
 
 
 def flatten(params):
@@ -123,7 +131,8 @@ def train(params, config, pairs, vocab, steps, lr=1e-2, warmup=None, batch_size=
     d_model, warmup) times lr. batch_size None: the whole corpus in every step; otherwise
     minibatches from a reshuffled corpus each epoch. p_drop, label_smoothing: as in the paper
     (0.1 and 0.1 there). callback(step, loss, params) runs every `every` steps and after
-    the last. losses: the training loss of every step (with dropout, if any).
+    the last; if it returns True, training stops there. losses: the training loss of every
+    step run (with dropout, if any).
     """
     _check_train(steps, batch_size, len(pairs), every)
     params = writable_copy(params)
@@ -141,9 +150,32 @@ def train(params, config, pairs, vocab, steps, lr=1e-2, warmup=None, batch_size=
         rate = lr if warmup is None else lr * warmup_lr(step, config.d_model, warmup)
         adam_step(params, grads, state, rate)
         losses.append(loss)
-        if callback is not None and (step % every == 0 or step == steps):
-            callback(step, loss, params)
+        if callback is not None and (step % every == 0 or step == steps) and callback(step, loss, params):
+            break
     return params, losses
+
+
+def translate(text, params, config, vocab, max_len=10):
+    """The greedy translation of `text`, as text (ending in <eos> if the model produced it)."""
+    sos, eos = vocab.index("<sos>"), vocab.index("<eos>")
+    return decode(greedy_decode(encode(text, vocab), params, config, sos, eos, max_len).tokens, vocab)
+
+
+def exact_matches(params, config, pairs, vocab):
+    """How many (source, target) pairs the model translates exactly: target + <eos>, nothing else."""
+    return sum(translate(src, params, config, vocab) == f"{tgt} <eos>" for src, tgt in pairs)
+
+
+def teacher_forced_exact(params, config, batch, never=(0, 1)):
+    """(B,) bool: True where, fed the correct prefix, the model's most probable next token is
+    the target at every position (tokens in `never`, <pad> and <sos>, are never chosen, as in
+    generation). One batched forward pass instead of a decoding loop, and the same answer as
+    greedy decoding: greedy decoding yields exactly y1 … yn <eos> if and only if each step's
+    choice, made after the correct prefix, is the correct token."""
+    logits = grad.forward(batch.src, batch.tgt_in, params, config)[0]
+    logits[..., list(never)] = -np.inf
+    real = batch.tgt_out != config.pad_id
+    return np.all((logits.argmax(axis=-1) == batch.tgt_out) | ~real, axis=-1)
 
 
 def _check_train(steps, batch_size, n_pairs, every):
