@@ -1,4 +1,9 @@
 """mathlib.train: Adam, the warm-up schedule, the loop, save and load, and training the toy model."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -134,3 +139,31 @@ def test_load_refuses_a_file_of_another_model(tmp_path):
     np.savez(tmp_path / "broken.npz", **arrays)
     with pytest.raises(ValueError, match=r"missing \['b_out'\]"):
         train.load(tmp_path / "broken.npz")
+
+
+# --- determinism: the printed losses do not depend on the run or on the number of BLAS threads ------
+
+ROOT = Path(__file__).resolve().parents[1]
+LOSSES_SCRIPT = """
+from mathlib import corpus, example, train
+pairs, _ = corpus.load()
+_, losses = train.train(example.PARAMS, example.CONFIG, pairs, example.VOCAB, **train.TOY_SETTINGS)
+print(repr(losses))
+"""
+
+
+def losses_in_a_fresh_interpreter(threads):
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    env.update(OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads),
+               PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""))
+    r = subprocess.run([sys.executable, "-c", LOSSES_SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True,
+                       timeout=600, check=True)
+    return eval(r.stdout)                                       # a list of floats, printed with repr
+
+
+@pytest.mark.slow
+def test_training_losses_are_identical_run_to_run_and_with_one_or_two_blas_threads():
+    one, again, two = (losses_in_a_fresh_interpreter(t) for t in (1, 1, 2))
+    assert len(one) == train.TOY_SETTINGS["steps"]
+    assert one == again                                         # to the last bit
+    assert [round(x, 4) for x in one] == [round(x, 4) for x in two]   # what a notebook prints
