@@ -159,8 +159,6 @@ def test_cell_options_are_read_and_removed():
 
 def test_a_missing_browser_is_a_clear_error_not_a_pass(tmp_path):
     nb = notebook(tmp_path / "p.ipynb", narrow_cells())
-    if check_pages.mathjax_dir(ROOT) is None:
-        pytest.skip("MathJax is not installed (npm ci)")
     with pytest.raises(check_pages.CheckError, match="not found"):
         check_pages.run([nb], browser=str(tmp_path / "no-such-chromium"))
     assert check_pages.main([str(nb), "--browser", str(tmp_path / "no-such-chromium")]) == 2

@@ -832,13 +832,13 @@ def overflow_of(p):
 def run(targets, site=None, browser=None, allow_network=False, screenshots=None, out_dir=None,
         root=ROOT, timeout_ms=60000):
     """Measure every target page; returns the report (a dict)."""
+    executable = find_browser(browser)
+    if site is None and mathjax_dir(root) is None:
+        raise CheckError(f"MathJax 3 is missing from {root / 'node_modules'}: run `npm ci` (package.json) first")
     try:
         from playwright.sync_api import Error as PlaywrightError, sync_playwright
     except ImportError as exc:
         raise CheckError(f"playwright is not installed ({exc}): pip install -e '.[pages]'")
-    if site is None and mathjax_dir(root) is None:
-        raise CheckError(f"MathJax 3 is missing from {root / 'node_modules'}: run `npm ci` (package.json) first")
-    executable = find_browser(browser)
     report = {"mode": "site" if site else "notebooks", "browser": executable, "pages": [],
               "settings": {"column_px": COLUMN_PX, "root_font_px": ROOT_FONT_PX, "viewport": VIEWPORT}}
     pages = {}
