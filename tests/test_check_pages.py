@@ -251,10 +251,11 @@ def test_exit_status_and_json(tmp_path, browser_ready, capsys):
 QUARTO_LIKE = """<!DOCTYPE html><html><head><meta charset="utf-8">
 <style>html {{ font-size: 17px; }} body {{ margin: 0; font-family: Lato, sans-serif; }}
 main.content {{ width: 680px; margin-left: 250px; }} pre {{ overflow: auto; font-size: .875em; }}
-div.sourceCode {{ overflow: auto; }} pre > code.sourceCode {{ white-space: pre-wrap; }}</style>
+div.sourceCode {{ overflow: auto; }} pre.sourceCode {{ overflow: visible !important; }}
+pre > code.sourceCode {{ white-space: pre-wrap; }}</style>
 <script src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml-full.js" type="text/javascript"></script>
 </head><body><main class="content" id="quarto-document-content">
-<section id="sec-a" class="level2"><h2>A section</h2><p>Prose with <span class="math inline">\\(x\\)</span>.</p>
+<section id="sec-a" class="level2"><h2>A section</h2><p>Prose with <span class="math inline">\\({prose}\\)</span>.</p>
 <div class="cell"><div class="sourceCode cell-code"><pre class="sourceCode python"><code class="sourceCode python">{code}</code></pre></div>
 <div class="cell-output cell-output-stdout"><pre><code>{text}</code></pre></div></div>
 <div class="callout callout-tip"><div class="callout-collapse collapse"><div class="callout-body">
@@ -267,9 +268,10 @@ def test_site_mode_measures_quarto_pages(tmp_path, browser_ready):
     site = tmp_path / "_book"
     (site / "chapters").mkdir(parents=True)
     (site / "chapters" / "ok.html").write_text(
-        QUARTO_LIKE.format(code="x = 1", text="1", math="a + b"), encoding="utf-8")
+        QUARTO_LIKE.format(code="x = 1", text="1", math="a + b", prose="x"), encoding="utf-8")
     (site / "chapters" / "bad.html").write_text(
-        QUARTO_LIKE.format(code=LONG_CODE, text=WIDE_TEXT, math=WIDE_MATH.strip("$")), encoding="utf-8")
+        QUARTO_LIKE.format(code=LONG_CODE, text=WIDE_TEXT, math=WIDE_MATH.strip("$"),
+                           prose=r"\badmacro x"), encoding="utf-8")
     (site / "404.html").write_text("<html><body>not a page of the book</body></html>", encoding="utf-8")
     report = check_pages.run(check_pages.default_targets(ROOT, site), site=site)
     names = {p["name"]: p for p in report["pages"]}
@@ -279,6 +281,7 @@ def test_site_mode_measures_quarto_pages(tmp_path, browser_ready):
     bad = names["chapters/bad.html"]
     # code-overflow: wrap would hide the long line; the check measures it with white-space: pre.
     # The math sits in a collapsed callout, which the check opens.
-    assert bad["counts"] == {"code": 1, "text": 1, "math": 1}, bad["problems"]
+    # Quarto's MathJax shows an undefined macro in red (noundefined) instead of an error box.
+    assert bad["counts"] == {"code": 1, "text": 1, "math": 1, "math-error": 1}, bad["problems"]
     assert all(p["section"] == "A section" for p in bad["problems"])
     assert report["refused_requests"] == [], "the site mode asked for something off the machine"
