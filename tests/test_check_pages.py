@@ -106,7 +106,13 @@ def faulty_cells():
 
 # ------------------------------------------------------------------ without a browser
 
+def needs_mistune():
+    """The page builder's Markdown renderer comes with the "pages" extra (not with "test")."""
+    pytest.importorskip("mistune", reason="mistune (the 'pages' extra) is not installed")
+
+
 def build(tmp_path, cells, name="page.ipynb"):
+    needs_mistune()
     page = check_pages.Page(notebook(tmp_path / name, cells), check_pages.Book(ROOT))
     return page.build()
 
@@ -133,6 +139,7 @@ def test_callout_spans_cells_and_encloses_them(tmp_path):
 
 
 def test_math_is_kept_for_mathjax_and_code_is_not_math(tmp_path):
+    needs_mistune()
     book = check_pages.Book(ROOT)
     page = check_pages.Page(tmp_path / "03-x.ipynb", book)
     page.number = 3
