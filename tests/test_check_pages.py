@@ -182,6 +182,10 @@ def browser_ready():
     except ImportError as exc:
         problems.append(f"playwright is not installed ({exc}; pip install -e '.[pages]')")
     try:
+        import mistune  # noqa: F401
+    except ImportError as exc:
+        problems.append(f"mistune is not installed ({exc}; pip install -e '.[pages]')")
+    try:
         check_pages.find_browser()
     except check_pages.CheckError as exc:
         problems.append(str(exc))
