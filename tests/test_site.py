@@ -4,7 +4,7 @@
   @sec-/@tbl-/@eq- cross-references) resolve; README's links to local files resolve;
 - images referenced in markdown exist and have alt text;
 - the notation table of the preface matches mathlib's toy config and the paper's base config;
-- environment.yml (what Binder and conda build) agrees with pyproject.toml;
+- environment.yml (conda, for rendering) and binder/ (what Binder builds) agree with pyproject.toml;
 - the workflows are valid YAML and use only known published actions, pinned to a major version;
 - the Makefile and .ci/run offer what the README promises.
 """
@@ -213,10 +213,42 @@ def test_environment_yml_agrees_with_pyproject():
     assert tuple(int(x) for x in python[1:].split(".")) >= minimum
 
 
-def test_binder_builds_environment_yml():
-    """repo2docker prefers binder/ or .binder/ and a Dockerfile over the root environment.yml."""
-    for shadow in ("binder", ".binder", "Dockerfile", "requirements.txt", "Pipfile", "apt.txt"):
-        assert not (ROOT / shadow).exists(), f"{shadow} would change what Binder builds"
+def binder_environment():
+    return yaml.safe_load((ROOT / "binder" / "environment.yml").read_text(encoding="utf-8"))
+
+
+def test_binder_builds_a_lean_runtime_environment():
+    """binder/environment.yml: mathlib's dependencies and the lab extra, at pyproject's ranges, nothing else."""
+    env = binder_environment()
+    assert env["channels"] == ["conda-forge"]
+    conda = dict(requirement(d) for d in env["dependencies"] if isinstance(d, str))
+    project = pyproject()["project"]
+    runtime = dict(requirement(d) for d in project["dependencies"] + project["optional-dependencies"]["lab"])
+    assert {k: v for k, v in conda.items() if k not in ("python", "pip")} == runtime, \
+        "binder/environment.yml must list exactly mathlib's dependencies and the lab extra, at pyproject's ranges"
+    root_conda = dict(requirement(d) for d in environment()["dependencies"] if isinstance(d, str))
+    assert conda["python"] == root_conda["python"], "Binder runs the Python the notebooks are executed with"
+    assert all(k in root_conda and root_conda[k] == v for k, v in runtime.items()), \
+        "environment.yml and binder/ disagree on a runtime dependency"
+    assert not any(isinstance(d, dict) for d in env["dependencies"]), "no pip section: postBuild installs mathlib"
+
+
+def test_binder_installs_mathlib_from_the_checkout():
+    post = ROOT / "binder" / "postBuild"
+    assert os.access(post, os.X_OK), "binder/postBuild must be executable (repo2docker runs it)"
+    text = post.read_text()
+    assert text.startswith("#!/usr/bin/env bash") and "set -euo pipefail" in text
+    assert re.search(r"^python -m pip install --no-deps -e \.$", text, flags=re.M), \
+        "postBuild installs mathlib from the repository root without re-resolving its dependencies"
+
+
+def test_binder_folder_decides_what_binder_builds():
+    """repo2docker reads only binder/ when it exists; anything else there would change the build."""
+    assert sorted(p.name for p in (ROOT / "binder").iterdir()) == ["environment.yml", "postBuild"]
+    assert not (ROOT / ".binder").exists(), ".binder/ would take precedence over binder/"
+    for chapter in CHAPTERS:          # the launch links open each notebook in that build
+        front = cell_source(json.loads(chapter.read_text(encoding="utf-8"))["cells"][0])
+        assert f"urlpath=lab/tree/chapters/{chapter.name}" in front, f"{chapter.name}: no Binder link to itself"
 
 
 # ---------------------------------------------------------------- workflows
@@ -286,6 +318,31 @@ def test_publish_workflow_renders_without_executing():
     assert quarto["execute"]["enabled"] is False
 
 
+def test_publish_workflow_checks_the_pages_before_deploying():
+    wf = workflow("publish.yml")
+    build = wf["jobs"]["build"]["steps"]
+    index = {i: s for i, s in enumerate(build)}
+    render = next(i for i, s in index.items() if s.get("uses", "").startswith("quarto-dev/quarto-actions/render@"))
+    check = next(i for i, s in index.items() if "tools/check_pages.py --site _book" in s.get("run", ""))
+    upload = next(i for i, s in index.items() if s.get("uses", "").startswith("actions/upload-pages-artifact@"))
+    assert render < check < upload, "the browser check runs after rendering and before the upload"
+    assert "continue-on-error" not in build[check] and "if" not in build[check], "a failing check must stop the job"
+    install = "\n".join(s.get("run", "") for s in build[:render])
+    assert re.search(r"pip install -e \"\.\[[\w,]*pages[\w,]*\]\"", install), "the pages extra (playwright)"
+    assert wf["jobs"]["deploy"]["needs"] == "build"
+
+
+def test_browser_check_assets_are_pinned_and_not_committed():
+    package = json.loads((ROOT / "package.json").read_text(encoding="utf-8"))
+    deps = {**package.get("dependencies", {}), **package.get("devDependencies", {})}
+    assert re.fullmatch(r"\^3\.\d+\.\d+", deps.get("mathjax", "")), "MathJax 3, what Quarto loads"
+    lock = json.loads((ROOT / "package-lock.json").read_text(encoding="utf-8"))
+    assert lock["packages"]["node_modules/mathjax"]["version"].startswith("3."), "npm ci installs the locked MathJax 3"
+    assert "node_modules/" in (ROOT / ".gitignore").read_text().splitlines()
+    extras = pyproject()["project"]["optional-dependencies"]
+    assert any(requirement(d)[0] == "playwright" for d in extras["pages"])
+
+
 # ---------------------------------------------------------------- Makefile, .ci/run, README
 
 def makefile_targets():
@@ -293,7 +350,23 @@ def makefile_targets():
 
 
 def test_makefile_offers_the_documented_targets():
-    assert {"lab", "test", "unit", "execute", "site", "bench", "clean"} <= makefile_targets()
+    assert {"lab", "test", "unit", "execute", "site", "bench", "clean", "check-pages"} <= makefile_targets()
+    make = (ROOT / "Makefile").read_text()
+    recipe = re.search(r"^check-pages:.*\n((?:\t.*\n)+)", make, flags=re.M)
+    assert recipe and "$(PY) tools/check_pages.py" in recipe.group(1), "check-pages runs with the project's .venv"
+    assert re.search(r"^check-pages: \$\(VENV\)/\.installed-pages", make, flags=re.M)
+
+
+def test_ci_run_runs_the_browser_check_after_the_tests():
+    text = (ROOT / ".ci" / "run").read_text()
+    assert "apt-get install" in text and "chromium" in text and re.search(r"^npm ci\b", text, flags=re.M)
+    assert re.search(r"^make \.venv/\.installed-pages$", text, flags=re.M)
+    test_at = re.search(r"^make test\b", text, flags=re.M).start()
+    strict = re.search(r'^CHECK_PAGES_STRICT="\$\{CHECK_PAGES_STRICT:-([01])\}"$', text, flags=re.M)
+    assert strict, "the gate: CHECK_PAGES_STRICT, with a default the lead flips to 1 once the chapters fit"
+    checks = [m.start() for m in re.finditer(r"^\s*make check-pages\b", text, flags=re.M)]
+    assert checks and min(checks) > test_at, "make check-pages runs after make test"
+    assert re.search(r"^    make check-pages$", text, flags=re.M), "strict: a page that does not fit fails CI"
 
 
 def test_ci_run_runs_the_readme_test_command():
