@@ -277,13 +277,13 @@ def fit(latex, width=None):
     if _width_of(toks) <= budget or any(t in ("&", r"\\") for t in _top_level(toks)):
         return latex                      # fits, or is laid out by hand already
     statements = _statements(toks)
-    if len(statements) == 1 and len(statements[0][1]) == 1 and not _wide_matrix(toks, statements[0][1][0]):
+    if len(statements) == 1 and len(statements[0][1]) == 1 and not _has_matrix(toks, statements[0][1][0]):
         return latex                      # nothing to break
     lines = _Layout(toks, budget).lay_out(statements)
-    body = f"{lines[0][0]} &{lines[0][1]}"
+    body = f"{lines[0][0]} &{lines[0][1]}".strip()
     for (_, above), (left, right) in zip(lines, lines[1:]):
         gap = "[1ex]" if _BLOCK_END in above or _BLOCK_START in above else ""   # air around a split matrix's blocks
-        body += rf" \\{gap} {left} &{right}"
+        body += rf" \\{gap} " + f"{left} &{right}".strip()
     return r"\begin{aligned} " + body + r" \end{aligned}"
 
 
@@ -310,8 +310,8 @@ def _statements(toks):
 
     kind: 'first', 'rel' (a relation), 'bin' (a binary + or -), 'mul' (a matrix right after a matrix).
     """
-    atoms = [a for a in _atoms(toks, 0, len(toks), 0)]
-    _classify(atoms)
+    atoms = _atoms(toks, 0, len(toks), 0)
+    _classify(atoms)                              # a '-' with nothing on its left is a sign, not a break
     statements, sep, chunks, start, kind, prev = [], "", [], 0, "first", None
     lead = None                                   # start of the spaces just before a break
     for a in atoms:
@@ -342,7 +342,7 @@ def _statements(toks):
             if any("".join(toks[c[1]:c[2]]).strip() for c in cs)]
 
 
-def _wide_matrix(toks, chunk):
+def _has_matrix(toks, chunk):
     return any(a.what in _MATRICES for a in _atoms(toks, chunk[1], chunk[2], 0))
 
 
@@ -447,22 +447,20 @@ class _Layout:
         prefix, suffix = joined[:i], joined[i + len(mtext):]
         rows = _matrix_cells(self.toks, m)
         n_cols = max(len(r) for r in rows)
-        room = self.budget - max(width(l) for l, _ in self.lines) - self.w(prefix)
-        k = n_cols
-        while k > 1 and self.w(_block(rows, m.what, 0, k, n_cols)) > room:
-            k -= 1
-        n_blocks = _math.ceil(n_cols / k)
-        sizes = [n_cols // n_blocks + (b < n_cols % n_blocks) for b in range(n_blocks)]
+        if n_cols == 1:
+            return False
         indent = r"\phantom{{}" + prefix.strip() + "{}}" if prefix.strip() else ""
-        c0 = 0
-        for b, size in enumerate(sizes):
-            block = _block(rows, m.what, c0, c0 + size, n_cols)
-            text_b = (prefix if b == 0 else indent + " ") + block + (suffix if b == n_blocks - 1 else "")
-            if b == 0:
-                line[1] = text_b
-            else:
-                self.lines.append(["", text_b])
-            c0 += size
+        for k in range(n_cols - 1, 0, -1):        # the most columns a block holds: as many as fit
+            n_blocks = _math.ceil(n_cols / k)
+            sizes = [n_cols // n_blocks + (b < n_cols % n_blocks) for b in range(n_blocks)]   # balanced
+            starts = [sum(sizes[:b]) for b in range(n_blocks)]
+            texts = [(prefix if b == 0 else indent + " ") + _block(rows, m.what, c0, c0 + size, n_cols)
+                     + (suffix if b == n_blocks - 1 else "") for b, (c0, size) in enumerate(zip(starts, sizes))]
+            first = self.lines[:-1] + [[line[0], texts[0]]]
+            if k == 1 or (self.fits(first) and all(self.fits(first + [["", t]]) for t in texts[1:])):
+                break
+        line[1] = texts[0]
+        self.lines.extend(["", t] for t in texts[1:])
         return True
 
 
