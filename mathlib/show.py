@@ -7,43 +7,40 @@ there).
 
 Fitting the column
 ------------------
-The site's text column is 680 px: about 80 characters of prose, and about
-32 em of display math (MathJax draws 1 em as about 20 px there, see
-`PX_PER_EM`). Layout changes, numbers never do: whatever is wrapped or split,
-every entry keeps all its places, and only the line breaks differ from the
-one-line version.
+The site's text column is 680 px: 80 characters of prose, 76 of code, and
+32 em of display math (MathJax draws an em as 20.3 px there, `PX_PER_EM`;
+`COLUMN_EM` leaves room for a callout's border). What is laid out to fit only
+gets line breaks: every number keeps its places, and its place.
 
-- `math(*parts)` displays the parts joined by spaces. If the line is wider
-  than the column it wraps by itself (`fit`), into an `aligned` block:
-  at the `\quad`/`\qquad` between items first (each item kept whole if it
-  fits), then before a relation (`=`, `\approx`, `\rightarrow`, ...) with
-  the `=` signs aligned, then before a `+`/`-` of a long sum (`&\quad + ...`),
-  then between two matrices of a product (`&\quad \cdot [B]`). A matrix
-  wider than the column by itself is split into column blocks on successive
-  lines: the first block opens the bracket and ends with a `\cdots`, the next
-  ones start with `\cdots` and the last one closes the bracket.
-- `product(A, B, names=...)` is `A B = [A][B] = [AB]` on one line when it fits,
-  else the result goes on its own line (`&= [AB]`), and if even `[A][B]`
-  does not fit, B goes under A (`&\quad \cdot [B]`); the shape note follows
-  the result, or goes on a line of its own.
-- `chain(lhs, *rhs)`: `lhs = rhs_1 = rhs_2 ...`, wrapped at the `=` signs.
-- `row(*items)`: items side by side (`W_Q = [..] \qquad W_K = [..]`), wrapped to
-  a new line (aligned at `=`) when the next item would overflow. Use it
-  instead of `math(a, r"\qquad", b, ...)` (which wraps the same way).
-- `dot_product(a, b)` is one flat sum; displayed with `math(lhs, ...)`
-  it wraps at `+` when it is too long.
-- `width(latex)` estimates the width in em (checked against MathJax in the
-  tests); `fit(latex, width=None)` does the wrapping on any LaTeX string.
-  What cannot be broken (one wide `\frac`, a long `\text{...}`, an `aligned`
-  written by hand) stays as it is: split such a line yourself.
-- `table(header, rows, widths=..., align=...)`: Markdown tables whose
-  columns are as wide as their content needs (`widths` as relative numbers).
-- Text outputs: `wrap(text)` breaks a long message at spaces, `items(seq)`
-  lists items a line at a time, both within 80 characters.
+Which function, when:
+
+- A matrix product by hand: `math(product(A, B, names=("X", "W_Q", "Q")))`.
+  One line if it fits; else the result on its own line under the `=`; if even
+  [A][B] is too wide, B goes under A (`· [B]`). The shape note follows the
+  result, or takes a line of its own.
+- A dot product: `math("s =", dot_product(a, b))`; a long sum wraps at + and -.
+- `lhs = a = b = ...`: `chain(lhs, a, b, ...)`, wrapped at the `=` signs, aligned.
+- Items side by side (W_Q, W_K, W_V; W_1 and b_1): `row(item, item, ...)`, with
+  `\qquad` between them; an item that would overflow starts a new line, aligned
+  at its `=`. `math(a, r"\qquad", b)` wraps the same way.
+- A matrix too wide for the column (8 or 10 columns of 3 places): `matrix` gives
+  it whole; once displayed, it is split into column blocks on successive lines
+  (the first opens the bracket and ends with ⋯, the next ones start with ⋯, the
+  last closes the bracket). No entry is dropped or rounded further.
+- Anything else: `math(*parts)` wraps any line that is too wide (`fit`), at, in
+  this order of preference, the `\quad`/`\qquad` between items, a relation, a
+  binary + or -, the gap between two matrices. It never breaks inside a group:
+  one `\frac` over a long sum, a long `\text{...}` or an `aligned` written by
+  hand stays as it is (split those yourself; `width(latex)` estimates a piece's
+  width in em).
+- Tables: `markdown(table(header, rows, widths=[10, 60, 15, 15], align="lrrr"))`
+  for relative column widths (the table spans the text, long cells wrap) and
+  alignment.
+- Text outputs, within 80 characters: `print(wrap(message))`, and
+  `print(items(seq, prefix="label: "))` for a list, or a dict's `.items()`.
 """
 import dataclasses
 import inspect
-import math as _math
 import re
 import textwrap
 
@@ -247,10 +244,11 @@ def items(seq, width=80, sep=", ", prefix="", indent=None):
     """The items of `seq` (made str) joined by `sep`, a new line before an item that would pass `width`.
 
     `prefix` starts the first line; the next lines start with `indent` (default: spaces
-    as wide as the prefix). items({0: '<pad>', 1: '<sos>'}.items()) lists 'key: value' pairs.
+    as wide as the prefix). Pairs print as a dict does: items(enumerate(VOCAB)) gives
+    "0: '<pad>', 1: '<sos>', ...", items(sizes.items()) "'pre-LN': 21.15, ...".
     """
     indent = " " * len(prefix) if indent is None else indent
-    cells = [f"{x[0]}: {x[1]!r}" if isinstance(x, tuple) and len(x) == 2 else str(x) for x in seq]
+    cells = [f"{_item(x[0])}: {_item(x[1])}" if isinstance(x, tuple) and len(x) == 2 else str(x) for x in seq]
     lines, line = [], prefix
     for k, c in enumerate(cells):
         piece = c + (sep if k < len(cells) - 1 else "")
@@ -260,6 +258,10 @@ def items(seq, width=80, sep=", ", prefix="", indent=None):
         line += piece
     lines.append(line.rstrip())
     return "\n".join(lines)
+
+
+def _item(x):
+    return repr(x) if isinstance(x, str) else str(x)      # as a dict prints it: 'hello': 0.5
 
 
 # --- fitting display math to the column ---------------------------------------------
@@ -449,9 +451,9 @@ class _Layout:
         n_cols = max(len(r) for r in rows)
         if n_cols == 1:
             return False
-        indent = r"\phantom{{}" + prefix.strip() + "{}}" if prefix.strip() else ""
+        indent = _indent(prefix.strip(), self.w(prefix + "{}"))
         for k in range(n_cols - 1, 0, -1):        # the most columns a block holds: as many as fit
-            n_blocks = _math.ceil(n_cols / k)
+            n_blocks = -(-n_cols // k)
             sizes = [n_cols // n_blocks + (b < n_cols % n_blocks) for b in range(n_blocks)]   # balanced
             starts = [sum(sizes[:b]) for b in range(n_blocks)]
             texts = [(prefix if b == 0 else indent + " ") + _block(rows, m.what, c0, c0 + size, n_cols)
@@ -462,6 +464,18 @@ class _Layout:
         line[1] = texts[0]
         self.lines.extend(["", t] for t in texts[1:])
         return True
+
+
+def _indent(prefix, em):
+    r"""Space as wide as `prefix`: its \phantom, or (if it holds numbers, which must not be
+    shown twice, even invisibly) \qquad, \quad, \; and \, adding up to `em`."""
+    if not re.search(r"\d", prefix):
+        return r"\phantom{{}" + prefix + "{}}" if prefix else ""
+    out = ""
+    for cmd, size in ((r"\qquad", 2.0), (r"\quad", 1.0), (r"\;", 5 / 18), (r"\,", 1 / 6)):
+        n = int((em + 1e-9) // size)
+        out, em = out + cmd * n, em - n * size
+    return out
 
 
 def _matrix_cells(toks, atom):
