@@ -270,14 +270,16 @@ def test_dot_product_wraps_within_the_column_keeping_every_term(ab):
 
 @settings(max_examples=40)
 @given(st.lists(st.tuples(st.integers(1, 3), st.integers(1, 14), st.integers(0, 3)), min_size=1, max_size=5),
-       st.sampled_from([r"\quad", r"\qquad"]))
-def test_row_of_named_matrices_fits_the_column(shapes, sep):
-    rng = np.random.default_rng(len(shapes))
+       st.sampled_from([r"\quad", r"\qquad"]), st.integers(0, 2**32 - 1))
+def test_row_of_named_matrices_fits_the_column(shapes, sep, seed):
+    rng = np.random.default_rng(seed)
     items = [show.matrix(rng.uniform(-50, 50, (n, m)), d, name=f"M_{i}") for i, (n, m, d) in enumerate(shapes)]
+    one_line = f" {sep} ".join(items)
     out = show.row(*items, sep=sep)
     assert show.width(out) <= show.COLUMN_EM
-    assert matrices(out) == matrices(f" {sep} ".join(items))
-    assert show.fit(out) == out
+    assert numbers(out) == numbers(one_line)
+    assert matrices(out) == matrices(one_line)
+    assert show.fit(out) == out                                        # fitted once is fitted
 
 
 # --- tables and text -------------------------------------------------------------------------
