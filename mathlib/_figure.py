@@ -7,8 +7,8 @@ on both backgrounds (relative luminance L between 0.148 and 0.300; ratios below)
 
     INK             #7F7F7F  text, ticks, spines, arrows, outlines   4.00 white, 3.97 dark
     PALETTE         lines of `curves`, Okabe–Ito hues at a lightness that works on both:
-                    #2F88C4 blue 3.86/4.12, #C47A00 orange 3.43/4.64, #009E73 green 3.42/4.65,
-                    #D55E00 vermillion 3.87/4.11, #CC79A7 purple 3.06/5.20, INK grey
+                    #2F88C4 blue 3.86/4.12, #D55E00 vermillion 3.87/4.11, #009E73 green 3.42/4.65,
+                    #CC79A7 reddish purple 3.06/5.20, #9C8700 yellow, darkened 3.57/4.45, INK
     HIGHLIGHT_EDGE  #B36B00  outline of a highlighted part         4.18 white, 3.80 dark
     WEIGHTS         network lines: #B36B00 (negative) → INK (0) → #8A63D2 (positive, 4.38/3.63)
 
@@ -23,14 +23,20 @@ transparency and adds no `needs_background` tag: JupyterLab shows it bare in bot
 """
 import numpy as np
 
+
+def _rgb(hex_colour):
+    """'#RRGGBB' as three floats in 0 … 1."""
+    return tuple(int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+
+
 DPI = 100                      # pixels per inch of the notebook images
 FONT = 10                      # points, tick labels and axis labels
 INK = "#7F7F7F"
 DARK_TEXT = "#1A1A1A"
 HIGHLIGHT = "#E69F00"          # Okabe–Ito orange: the part the chapter is about
 HIGHLIGHT_EDGE = "#B36B00"
-DIM = (0.498, 0.498, 0.498, 0.15)
-PALETTE = ("#2F88C4", "#C47A00", "#009E73", "#D55E00", "#CC79A7", INK)
+DIM = (*_rgb(INK), 0.15)
+PALETTE = ("#2F88C4", "#D55E00", "#009E73", "#CC79A7", "#9C8700", INK)
 LINESTYLES = ("-", "--", "-.", ":")
 WEIGHTS = ("#B36B00", INK, "#8A63D2")
 
@@ -44,7 +50,7 @@ def luminance(rgb):
 def text_colour_on(rgb):
     """White or DARK_TEXT, whichever contrasts more with an opaque fill rgb (e.g. a heatmap cell)."""
     L = luminance(rgb)
-    return "white" if 1.05 / (L + 0.05) > (L + 0.05) / (luminance((0.102,) * 3) + 0.05) else DARK_TEXT
+    return "white" if 1.05 / (L + 0.05) > (L + 0.05) / (luminance(_rgb(DARK_TEXT)) + 0.05) else DARK_TEXT
 
 
 # ---------------------------------------------------------------- the canvas
@@ -69,10 +75,9 @@ def finish(fig):
     return fig
 
 
-def colorbar(fig, mappable, ax, height, label, **kw):
-    """A slim colour bar without outline, as tall as the image of a figure `height` in tall."""
-    long = float(np.clip((height - 1.0) / 0.15, 8, 40))
-    bar = fig.colorbar(mappable, ax=ax, aspect=long, **kw)
+def colorbar(fig, mappable, ax, label, **kw):
+    """A colour bar without outline beside ax (an Axes or a list), labelled `label`."""
+    bar = fig.colorbar(mappable, ax=ax, **kw)
     bar.ax.tick_params(labelsize=FONT - 1)
     bar.outline.set_visible(False)
     if label:

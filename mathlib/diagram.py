@@ -15,7 +15,7 @@ a dark page (colours: `mathlib._figure`). matplotlib is imported inside the func
 import numpy as np
 
 from ._figure import (DARK_TEXT, DIM, FONT, HIGHLIGHT, HIGHLIGHT_EDGE, INK, WEIGHTS,
-                      check_labels, check_matrix, finish, new_figure)
+                      check_labels, check_matrix, colorbar, finish, new_figure)
 
 # ---------------------------------------------------------------- the architecture
 
@@ -157,10 +157,10 @@ def _column(ax, stack, cx, side, sublayers, caption, embedding, lit):
             _line(ax, (cx, y), (cx, start))
         elif name == "cross-attention":                # Q from below, K and V from the bus
             x_res, branch, start, bus = cx + _TAP, y + 2.5, y + 8, y + 5
-            _line(ax, (cx + _TAP, y), (cx + _TAP, start))
-            for x, tap in ((cx - _TAP, "V"), (cx, "K"), (cx + _TAP, "Q")):
-                if tap != "Q":
-                    _line(ax, (x, bus), (x, start))
+            _line(ax, (cx - _TAP, bus), (cx - _TAP, start))                    # V
+            _line(ax, (cx, bus), (cx, start))                                  # K
+            _line(ax, (cx + _TAP, y), (cx + _TAP, start))                      # Q
+            for x, tap in zip((cx - _TAP, cx, cx + _TAP), "VKQ"):
                 _text(ax, x + 0.8, (bus + start) / 2, tap, 8, ha="left", va="center", style="italic")
         else:                                          # self-attention: V, K, Q from one flow
             x_res, branch, start = cx, y + 5, y + 8
@@ -174,9 +174,8 @@ def _column(ax, stack, cx, side, sublayers, caption, embedding, lit):
         y = _box(ax, f"{stack}-add-norm-{k}", "Add & Norm", cx, top + 3, 4, lit)
     frame_top = y + 4
     _frame(ax, f"{stack}-block", cx - _HALF, bottom + 2.5, cx + _HALF, frame_top, lit)
-    outside = "right" if side < 0 else "left"
     _text(ax, cx + side * (_HALF + 1.5), (bottom + 2.5 + frame_top) / 2, "N×" if side < 0 else "×N",
-          13, ha=outside, va="center")
+          13, ha="right" if side < 0 else "left", va="center")
     _text(ax, cx + side * (_HALF - 1.5), frame_top - 1.8, f"{stack.capitalize()} layer", 8.5,
           ha="left" if side < 0 else "right", va="center", style="italic")
     return y, frame_top, bus
@@ -385,9 +384,6 @@ def network(layers, weights, *, active=None, input_labels=None, output_labels=No
     ax.axis("off")
     if title:
         ax.set_title(title, fontsize=FONT + 1)
-    bar = fig.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.6,
-                       fraction=0.05, pad=0.02, aspect=15)
-    bar.ax.tick_params(labelsize=FONT - 1)
-    bar.outline.set_visible(False)
-    bar.set_label("weight", fontsize=FONT - 1)
+    colorbar(fig, mpl.cm.ScalarMappable(norm=norm, cmap=cmap), ax, "weight", shrink=0.6,
+             fraction=0.05, pad=0.02, aspect=15)
     return finish(fig)

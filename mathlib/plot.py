@@ -20,7 +20,7 @@ for signed data (orange negative, purple positive); lines use Okabe–Ito hues.
 """
 import numpy as np
 
-from ._figure import (DARK_TEXT, DIM, FONT, HIGHLIGHT, HIGHLIGHT_EDGE, INK, LINESTYLES, PALETTE,
+from ._figure import (DIM, FONT, HIGHLIGHT, HIGHLIGHT_EDGE, INK, LINESTYLES, PALETTE,
                       check_labels, check_matrix, check_series, colorbar, finish, new_figure,
                       text_colour_on)
 
@@ -161,7 +161,8 @@ def _draw_heatmaps(arrays, titles, row_labels, col_labels, *, figsize, cell_widt
             ax.set_ylabel(ylabel or "", fontsize=FONT)
     if suptitle:
         fig.suptitle(suptitle, fontsize=FONT + 2, color=INK)
-    colorbar(fig, images[0], list(axes), figsize[1], colorbar_label, fraction=0.08 / k, pad=0.03 / k)
+    long = float(np.clip((figsize[1] - 1.0) / 0.15, 8, 40))             # as tall as the cells
+    colorbar(fig, images[0], list(axes), colorbar_label, fraction=0.08 / k, pad=0.03 / k, aspect=long)
     if annotate:
         size = _cell_font(everything, decimals, cell_width, (figsize[1] - 1.0) / n_rows)
         for ax, im, a in zip(axes, images, arrays):
