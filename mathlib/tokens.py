@@ -15,8 +15,8 @@ def tokenize(text):
     return _WORD.findall(text.lower())
 
 
-def encode(text, vocab):
-    """Token ids of `text` in `vocab` (a sequence of tokens; a token's id is its index).
+def text_to_ids(text, vocab):
+    """Token ids (int64) of `text` (a str, or a list of tokens) in `vocab`, where a token's id is its index.
 
     An unknown token raises KeyError naming it, the nearest known tokens and the vocabulary.
     """
@@ -31,8 +31,8 @@ def encode(text, vocab):
     return np.array(ids, dtype=np.int64)
 
 
-def decode(ids, vocab):
-    """The tokens for `ids`, joined by spaces."""
+def ids_to_text(ids, vocab):
+    """The tokens for `ids`, joined by spaces; an id outside the vocabulary raises KeyError."""
     ids = np.asarray(ids).reshape(-1)
     bad = [int(i) for i in ids if not 0 <= i < len(vocab)]
     if bad:
