@@ -18,9 +18,9 @@ linear = layers.linear.unchecked     # x W + b; the data were checked where they
 def softmax(x, axis=-1):
     """exp(x − max) / Σ exp(x − max) along `axis`.
 
-    Subtracting the row maximum changes nothing mathematically (it cancels in
-    the ratio) but keeps exp() from overflowing: the largest exponent is 0.
-    -inf entries (masked scores) get probability exactly 0.
+    Subtracting the row maximum changes nothing mathematically (it cancels
+    in the ratio) but keeps exp() from overflowing: the largest exponent is
+    0. -inf entries (masked scores) get probability exactly 0.
     """
     e = np.exp(x - x.max(axis=axis, keepdims=True))   # every exponent ≤ 0
     return e / e.sum(axis=axis, keepdims=True)
@@ -45,14 +45,14 @@ def scaled_dot_product_attention(Q, K, V, mask=None):
     """softmax(Q Kᵀ / √d_k) V, one head.
 
     Q: (..., n_q, d_k)   K: (..., n_k, d_k)   V: (..., n_k, d_v)
-    mask: bool, broadcastable to (..., n_q, n_k); True where a query may look.
-    Returns output (..., n_q, d_v) and weights (..., n_q, n_k).
+    mask: bool, broadcastable to (..., n_q, n_k); True where a query may
+    look. Returns output (..., n_q, d_v) and weights (..., n_q, n_k).
     """
     d_k = Q.shape[-1]
-    scores = Q @ np.swapaxes(K, -1, -2) / math.sqrt(d_k)    # (..., n_q, n_k)
+    scores = Q @ np.swapaxes(K, -1, -2) / math.sqrt(d_k)   # (..., n_q, n_k)
     if mask is not None:
-        scores = np.where(mask, scores, -np.inf)             # hidden: weight 0
-    weights = softmax.unchecked(scores, axis=-1)             # rows sum to 1
+        scores = np.where(mask, scores, -np.inf)     # hidden: weight 0
+    weights = softmax.unchecked(scores, axis=-1)     # rows sum to 1
     return weights @ V, weights
 
 
@@ -91,34 +91,37 @@ class AttentionParams:
 
 
 def split_heads(X, n_heads):
-    """(..., n, h·d) → (..., h, n, d): one slice of the last axis per head."""
+    """(..., n, h·d) → (..., h, n, d): one slice of the last axis a head."""
     *lead, n, hd = X.shape
     return np.swapaxes(X.reshape(*lead, n, n_heads, hd // n_heads), -2, -3)
 
 
 def merge_heads(X):
-    """(..., h, n, d) → (..., n, h·d): transpose back to (n, h, d) first, then concatenate."""
+    """(..., h, n, d) → (..., n, h·d): swap to (n, h, d), then reshape."""
     *lead, h, n, d = X.shape
     return np.swapaxes(X, -2, -3).reshape(*lead, n, h * d)
 
 
 def multi_head_attention(X_q, X_kv, p, mask=None):
-    """Concat(head_1 … head_h) W_O, head_j = Attention(X_q W_Q^j, X_kv W_K^j, X_kv W_V^j).
+    """Concat(head_1 … head_h) W_O, head_j = Attention(Q_j, K_j, V_j), where
+    Q_j = X_q W_Q^j, K_j = X_kv W_K^j, V_j = X_kv W_V^j (plus the biases).
 
     X_q:  (..., n_q, d_model)  the sequence that asks (queries)
-    X_kv: (..., n_k, d_model)  the sequence that answers (keys and values);
-          X_kv is X_q for self-attention, the encoder output for cross-attention.
-    p: AttentionParams (with p.n_heads = h); mask: bool, broadcastable to (..., n_q, n_k).
-    Returns the output (..., n_q, d_model) and the weights (..., h, n_q, n_k).
+    X_kv: (..., n_k, d_model)  the sequence that answers (keys, values):
+          X_q itself for self-attention, the memory for cross-attention.
+    p: AttentionParams, h = p.n_heads heads; mask: bool, broadcastable to
+    (..., n_q, n_k). Returns the output (..., n_q, d_model) and the
+    weights (..., h, n_q, n_k).
     """
     h = p.n_heads
-    Q = split_heads(linear(X_q, p.W_Q, p.b_Q), h)       # (..., h, n_q, d_k)
-    K = split_heads(linear(X_kv, p.W_K, p.b_K), h)      # (..., h, n_k, d_k)
-    V = split_heads(linear(X_kv, p.W_V, p.b_V), h)      # (..., h, n_k, d_v)
+    Q = split_heads(linear(X_q, p.W_Q, p.b_Q), h)    # (..., h, n_q, d_k)
+    K = split_heads(linear(X_kv, p.W_K, p.b_K), h)   # (..., h, n_k, d_k)
+    V = split_heads(linear(X_kv, p.W_V, p.b_V), h)   # (..., h, n_k, d_v)
     if mask is not None:
-        mask = np.expand_dims(mask, -3)                 # one mask for every head
+        mask = np.expand_dims(mask, -3)              # one mask, every head
     heads, weights = scaled_dot_product_attention.unchecked(Q, K, V, mask)
-    return linear(merge_heads(heads), p.W_O, p.b_O), weights   # (..., n_q, d_model)
+    out = linear(merge_heads(heads), p.W_O, p.b_O)   # (..., n_q, d_model)
+    return out, weights
 
 
 # --- the doors: each public function above checks what it is given, once ----------------

@@ -29,7 +29,8 @@ class Generation:
 
 
 def generate(src_ids, params, sos_id, eos_id, max_len, choose):
-    """Translate one sentence token by token; choose(logits) → (next id, its distribution).
+    """Translate one sentence token by token; choose(logits) returns the
+    next id and the distribution it was drawn from.
 
     src_ids: (n,) source ids. Returns a Generation. The encoder runs once;
     the decoder re-runs on the prefix <sos> y1 … yt, and the last position's
@@ -41,7 +42,7 @@ def generate(src_ids, params, sos_id, eos_id, max_len, choose):
     prefix, probs = [sos_id], []
     for _ in range(max_len):
         logits = decode(np.array(prefix), memory, params, memory_mask)[-1]
-        logits[[pad_id, sos_id]] = -np.inf              # never <pad> or a second <sos>
+        logits[[pad_id, sos_id]] = -np.inf          # no <pad>, no 2nd <sos>
         next_id, p = choose(logits)
         probs.append(p)
         prefix.append(next_id)
@@ -51,7 +52,7 @@ def generate(src_ids, params, sos_id, eos_id, max_len, choose):
 
 
 def greedy_decode(src_ids, params, sos_id, eos_id, max_len=10):
-    """Pick the most probable token at each step until <eos> or max_len tokens."""
+    """The most probable token at each step, to <eos> or max_len tokens."""
     def most_probable(logits):
         return int(np.argmax(logits)), softmax(logits)
     return generate(src_ids, params, sos_id, eos_id, max_len, most_probable)

@@ -47,9 +47,9 @@ class FeedForwardParams:
 
 
 def feed_forward(x, p):
-    """FFN(x) = max(0, x W1 + b1) W2 + b2, the same weights at every position.
+    """FFN(x) = max(0, x W1 + b1) W2 + b2, the same weights everywhere.
 
-    x: (..., n, d_model) → (..., n, d_model); the hidden layer is (..., n, d_ff).
+    x: (..., n, d_model) → (..., n, d_model); hidden layer: (..., n, d_ff).
     """
     hidden = relu(linear.unchecked(x, p.W1, p.b1))   # (..., n, d_ff)
     return linear.unchecked(hidden, p.W2, p.b2)      # (..., n, d_model)
@@ -75,17 +75,19 @@ def layer_norm(x, gamma, beta, eps=1e-5):
     var is the population variance (divide by d, not d − 1); eps sits inside
     the square root. x: (..., d)  gamma, beta: (d,)  →  (..., d).
     """
-    centred = x - x.mean(axis=-1, keepdims=True)          # subtract each row's mean
-    var = (centred ** 2).mean(axis=-1, keepdims=True)     # population variance: / d
-    return centred / np.sqrt(var + eps) * gamma + beta    # eps inside the root
+    centred = x - x.mean(axis=-1, keepdims=True)       # row minus its mean
+    var = (centred ** 2).mean(axis=-1, keepdims=True)  # over d, not d - 1
+    return centred / np.sqrt(var + eps) * gamma + beta   # eps in the root
 
 
 def add_and_norm(x, sublayer_out, norm):
-    """LayerNorm(x + Sublayer(x)), the paper's "Add & Norm": the residual, then layer norm.
+    """LayerNorm(x + Sublayer(x)), the paper's "Add & Norm": the residual
+    connection, then layer norm with norm's gamma, beta and eps.
 
-    x, sublayer_out: (..., n, d_model); norm: LayerNormParams → (..., n, d_model).
+    x, sublayer_out: (..., n, d_model) → (..., n, d_model).
     """
-    return layer_norm.unchecked(x + sublayer_out, norm.gamma, norm.beta, norm.eps)
+    s = x + sublayer_out                                     # the residual
+    return layer_norm.unchecked(s, norm.gamma, norm.beta, norm.eps)
 
 
 # --- the doors: each public function above checks what it is given, once ----------------

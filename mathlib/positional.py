@@ -4,19 +4,20 @@ import numpy as np
 from . import _checks
 
 
-def wavelengths(d_model):
-    """10000^(2i/d_model) for each pair index i: dimensions 2i and 2i+1 turn at angle p / 10000^(2i/d_model)."""
+def inverse_frequencies(d_model):
+    """1 / ω_i = 10000^(2i/d_model) for each pair index i = 0 … d_model/2 − 1 (one place
+    for the formula; positional_encoding and rotation divide by it)."""
     return 10000 ** (2 * np.arange(d_model // 2) / d_model)
 
 
 def positional_encoding(n_positions, d_model):
-    """PE[p, 2i] = sin(p / 10000^(2i/d_model)),  PE[p, 2i+1] = cos(p / 10000^(2i/d_model)).
+    """PE[p, 2i] = sin(p ω_i),  PE[p, 2i+1] = cos(p ω_i).
 
-    i is the pair index: dimensions 2i and 2i+1 share one frequency.
-    Returns (n_positions, d_model), float64.
+    ω_i = 1 / 10000^(2i/d_model); i is the pair index: dimensions 2i and
+    2i+1 share one frequency. Returns (n_positions, d_model), float64.
     """
-    p = np.arange(n_positions)[:, None]             # (n_positions, 1)
-    angle = p / wavelengths(d_model)                # (n_positions, d_model/2)
+    p = np.arange(n_positions)[:, None]         # (n_positions, 1)
+    angle = p / inverse_frequencies(d_model)    # p·ω_i: (n_positions, d/2)
     pe = np.empty((n_positions, d_model))
     pe[:, 0::2] = np.sin(angle)
     pe[:, 1::2] = np.cos(angle)
@@ -30,7 +31,7 @@ def rotation(k, d_model):
     [sin(a+b), cos(a+b)] = [[cos b, sin b], [-sin b, cos b]] @ [sin a, cos a].
     """
     R = np.zeros((d_model, d_model))
-    for i, b in enumerate(k / wavelengths(d_model)):
+    for i, b in enumerate(k / inverse_frequencies(d_model)):
         R[2 * i:2 * i + 2, 2 * i:2 * i + 2] = [[np.cos(b), np.sin(b)], [-np.sin(b), np.cos(b)]]
     return R
 

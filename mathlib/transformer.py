@@ -251,20 +251,20 @@ def decoder_layer(Y, memory, p, self_mask=None, memory_mask=None):
     """One decoder block: three sub-layers, each with its residual and norm.
 
     Y: (..., m, d_model) the decoder input; memory: (..., n, d_model), the
-    final encoder output. self_mask: bool (..., m, m), None = causal (position
-    i sees 0..i); memory_mask: bool (..., m or 1, n), e.g. source padding.
-    Returns the output (..., m, d_model), the self-attention weights
-    (..., h, m, m) and the cross-attention weights (..., h, m, n).
+    final encoder output. self_mask: bool (..., m, m), None = causal
+    (position i sees 0..i); memory_mask: bool (..., m or 1, n), e.g. the
+    source padding. Returns the output (..., m, d_model), the self-attention
+    weights (..., h, m, m) and the cross-attention weights (..., h, m, n).
     """
     if self_mask is None:
         self_mask = causal_mask(Y.shape[-2])
-    attended, self_weights = multi_head_attention(Y, Y, p.self_attn, self_mask)
-    Y1 = add_and_norm(Y, attended, p.norm1)            # Y + masked self-attention
-    read, cross_weights = multi_head_attention(        # Q from Y1, K and V from memory
-        Y1, memory, p.cross_attn, memory_mask)
-    Y2 = add_and_norm(Y1, read, p.norm2)               # Y1 + cross-attention
-    Y3 = add_and_norm(Y2, feed_forward(Y2, p.ffn), p.norm3)   # Y2 + feed-forward
-    return Y3, self_weights, cross_weights
+    attended, self_w = multi_head_attention(Y, Y, p.self_attn, self_mask)
+    Y1 = add_and_norm(Y, attended, p.norm1)          # Y + masked self-attn
+    read, cross_w = multi_head_attention(            # Q from Y1, K, V from
+        Y1, memory, p.cross_attn, memory_mask)       # the memory
+    Y2 = add_and_norm(Y1, read, p.norm2)             # Y1 + cross-attention
+    Y3 = add_and_norm(Y2, feed_forward(Y2, p.ffn), p.norm3)   # Y2 + FFN
+    return Y3, self_w, cross_w
 
 
 def encoder_stack(X, params, mask=None):
@@ -288,7 +288,10 @@ def decoder_stack(Y, memory, params, self_mask=None, memory_mask=None):
 
 
 def embed_with_positions(ids, params):
-    """embedding(ids) (· √d_model if config.scale_embeddings) + PE. ids: (..., n) → (..., n, d_model)."""
+    """embedding(ids), times √d_model if config.scale_embeddings, plus PE.
+
+    ids: (..., n) token ids → (..., n, d_model).
+    """
     c = params.config
     X = embed(ids, params.embedding)
     if c.scale_embeddings:
