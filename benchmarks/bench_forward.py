@@ -10,7 +10,6 @@ torch only the mathlib rows are printed. benchmarks/README.md says how to
 read the table.
 """
 import argparse
-import dataclasses
 import os
 import statistics
 import subprocess
@@ -115,8 +114,8 @@ def main():
     if torch is not None:
         torch.set_num_threads(threads)
 
-    config = dataclasses.replace(transformer.Config.base(vocab_size=args.vocab, max_len=max(512, args.length)),
-                                 final_norm=True)   # torch.nn.Transformer's layout
+    config = transformer.Config(vocab_size=args.vocab, max_len=max(512, args.length),   # the paper's base model,
+                                final_norm=True)                   # in torch.nn.Transformer's layout
     params = transformer.cast_params(transformer.init_params(config, np.random.default_rng(0)), np.float32)
     model = interop.torch_model(config, params, dtype=torch.float32) if torch is not None else None
     n = m = args.length
@@ -136,16 +135,16 @@ def main():
     for batch in args.batch:
         src = rng.integers(1, config.vocab_size, size=(batch, n))   # no padding: id 0 is <pad>
         tgt = rng.integers(1, config.vocab_size, size=(batch, m))
-        X = transformer.embed_with_positions(src, params, config)     # float32 (batch, n, d_model)
-        Y = transformer.embed_with_positions(tgt, params, config)
+        X = transformer.embed_with_positions(src, params)     # float32 (batch, n, d_model)
+        Y = transformer.embed_with_positions(tgt, params)
 
         def ml_stacks():
-            memory = transformer.encoder_stack(X, params, config)
-            return transformer.decoder_stack(Y, memory, params, config)   # causal self-attention by default
+            memory = transformer.encoder_stack(X, params)
+            return transformer.decoder_stack(Y, memory, params)   # causal self-attention by default
 
         cases = [("encoder+decoder", ml_stacks, stack_flops(config, batch, n, m))]
         if not args.no_full:
-            cases.append((f"full, vocab {config.vocab_size}", lambda: transformer.forward(src, tgt, params, config),
+            cases.append((f"full, vocab {config.vocab_size}", lambda: transformer.forward(src, tgt, params),
                           stack_flops(config, batch, n, m) + logits_flops(config, batch, m)))
         torch_fns = {}
         if torch is not None:

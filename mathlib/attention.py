@@ -27,7 +27,11 @@ def softmax(x, axis=-1):
 
 
 def causal_mask(n):
-    """(n, n) bool, True on and below the diagonal: position i may look at positions 0..i."""
+    """(n, n) bool, True on and below the diagonal: position i may look at positions 0..i.
+
+    >>> causal_mask(3).astype(int).tolist()
+    [[1, 0, 0], [1, 1, 0], [1, 1, 1]]
+    """
     n = _checks.positive_int("n", n)
     return np.tril(np.ones((n, n), dtype=bool))
 
@@ -37,6 +41,9 @@ def padding_mask(ids, pad_id=0):
 
     ids: (..., n) token ids. Broadcasts against scores (..., n_q, n): every
     query may look at every real token and at no padding token.
+
+    >>> padding_mask(np.array([5, 3, 0]), pad_id=0).tolist()
+    [[True, True, False]]
     """
     return (np.asarray(ids) != pad_id)[..., None, :]
 

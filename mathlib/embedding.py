@@ -9,7 +9,11 @@ from . import _checks
 
 
 def one_hot(ids, vocab_size):
-    """ids: (...,) ints → (..., vocab_size) with a single 1 per row at the token's id."""
+    """ids: (...,) ints → (..., vocab_size) with a single 1 per row at the token's id.
+
+    >>> one_hot(np.array([2, 0]), 3).tolist()
+    [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
+    """
     return (ids[..., None] == np.arange(vocab_size)).astype(np.float64)
 
 

@@ -6,7 +6,11 @@ from . import _checks
 
 def inverse_frequencies(d_model):
     """1 / ω_i = 10000^(2i/d_model) for each pair index i = 0 … d_model/2 − 1 (one place
-    for the formula; positional_encoding and rotation divide by it)."""
+    for the formula; positional_encoding and rotation divide by it).
+
+    >>> inverse_frequencies(4).tolist()
+    [1.0, 100.0]
+    """
     return 10000 ** (2 * np.arange(d_model // 2) / d_model)
 
 

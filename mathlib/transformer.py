@@ -212,7 +212,12 @@ def parameter_counts(config):
     """Parameters per part, from the sizes in `config` alone (no arrays): a dict with
     'attention', 'feed_forward', 'layer_norm', 'encoder_layer', 'decoder_layer',
     'encoder', 'decoder', 'final_norms', 'stacks' (encoder + decoder + final norms),
-    'embedding', 'output' (b_out only when tied) and 'total'."""
+    'embedding', 'output' (b_out only when tied) and 'total'.
+
+    >>> counts = parameter_counts(Config())      # the paper's base model
+    >>> counts["attention"], counts["stacks"]
+    (1050624, 44138496)
+    """
     c = config
     hk, hv = c.n_heads * c.d_k, c.n_heads * c.d_v
     attention = (2 * (c.d_model * hk + hk)        # W_Q, W_K and their biases

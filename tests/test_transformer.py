@@ -324,3 +324,19 @@ def test_float32_forward_agrees_with_float64(params):
     src, tgt = np.array([[3, 4, 5], [6, 7, 0]]), np.array([[1, 2], [1, 8]])
     np.testing.assert_allclose(T.forward(src, tgt, T.cast_params(params, np.float32)), T.forward(src, tgt, params),
                                atol=1e-4)
+
+
+def test_one_forward_pass_checks_its_data_once(monkeypatch):
+    """The doors check what enters; the layers inside the stack do not scan their inputs again
+    (every finiteness scan in mathlib goes through np.isfinite)."""
+    p = T.init_params(SMALL, np.random.default_rng(7))
+    src, tgt = np.array([3, 4, 5, 0]), np.array([1, 6, 2])
+    scans = []
+    real = np.isfinite
+    monkeypatch.setattr(np, "isfinite", lambda *a, **k: scans.append(1) or real(*a, **k))
+    T.forward(src, tgt, p)
+    assert len(scans) == 1                     # the logits, once: the result's overflow check
+    scans.clear()
+    memory = T.encode(src, p)
+    T.decode(tgt, memory, p, padding_mask(src))
+    assert len(scans) == 3                     # memory out of encode; memory into decode; logits
