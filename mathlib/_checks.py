@@ -119,26 +119,28 @@ def batch(names, arrays, core_dims):
         raise ValueError(f"batch dimensions do not broadcast: {described}") from None
 
 
-def positive_int(name, v):
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-        raise ValueError(f"{name} must be a positive integer, got {v!r}")
+def positive_int(name, v, least=1):
+    """v as an int, if it is an integer >= least (1: positive; bools are not integers here)."""
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < least:
+        raise ValueError(f"{name} must be {'a positive integer' if least == 1 else f'an integer >= {least}'}, "
+                         f"got {v!r}")
     return int(v)
 
 
-def mask(m, n_q, n_k, lead):
+def mask(m, n_q, n_k, lead, name="mask"):
     """A boolean mask broadcastable to (*lead, n_q, n_k) that leaves every query some key."""
     m = np.asarray(m)
     if m.dtype != bool:
-        raise ValueError(f"mask must be boolean (True = may attend), got dtype {m.dtype}")
-    ndim_at_least("mask", m, 2, "(n_q, n_k)")
+        raise ValueError(f"{name} must be boolean (True = may attend), got dtype {m.dtype}")
+    ndim_at_least(name, m, 2, "(n_q, n_k)")
     if m.shape[-2] not in (1, n_q) or m.shape[-1] != n_k:
-        raise ValueError(f"mask has shape {m.shape} but the scores have shape (..., {n_q}, {n_k})")
+        raise ValueError(f"{name} has shape {m.shape} but the scores have shape (..., {n_q}, {n_k})")
     try:
         np.broadcast_shapes(m.shape[:-2], lead)
     except ValueError:
-        raise ValueError(f"mask batch dimensions {m.shape[:-2]} do not broadcast with {lead}") from None
+        raise ValueError(f"{name} batch dimensions {m.shape[:-2]} do not broadcast with {lead}") from None
     if not m.any(axis=-1).all():
-        raise ValueError("mask hides every key from at least one query; that row has no attention")
+        raise ValueError(f"{name} hides every key from at least one query; that row has no attention")
     return m
 
 

@@ -84,25 +84,19 @@ def sample_decode(src_ids, params, sos_id, eos_id, rng, max_len=10, temperature=
 # greedy_decode and sample_decode reach them through generate.
 
 def _generate_args(src_ids, params, sos_id, eos_id, max_len, choose):
-    src_ids, _ = _source(src_ids, params)
-    c = params.config
-    max_len = _checks.positive_int("max_len", max_len)
-    if max_len > c.max_len:
-        raise ValueError(f"max_len={max_len} would feed the decoder {max_len} positions, more than "
-                         f"config.max_len={c.max_len}")
-    for name, v in (("sos_id", sos_id), ("eos_id", eos_id)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not 0 <= v < c.vocab_size:
-            raise ValueError(f"{name} must be a token id in 0..{c.vocab_size - 1}, got {v!r}")
-    if len({c.pad_id, int(sos_id)}) == c.vocab_size:
-        raise ValueError("the vocabulary holds only <pad> and <sos>: there is no token to generate")
-    return src_ids, params, int(sos_id), int(eos_id), max_len, choose
-
-
-def _source(src_ids, params):
     src_ids = np.asarray(src_ids)
     if src_ids.ndim != 1:
         raise ValueError(f"src_ids must be one sentence (n,), got shape {src_ids.shape}")
-    return transformer._encode_args(src_ids, params)
+    src_ids, params = transformer._encode_args(src_ids, params)
+    c = params.config
+    if _checks.positive_int("max_len", max_len) > c.max_len:
+        raise ValueError(f"max_len={max_len} would feed the decoder {max_len} positions, more than "
+                         f"config.max_len={c.max_len}")
+    sos_id, eos_id = (int(_checks.token_ids(n, np.asarray(v), c.vocab_size)) for n, v in
+                      (("sos_id", sos_id), ("eos_id", eos_id)))
+    if len({c.pad_id, sos_id}) == c.vocab_size:
+        raise ValueError("the vocabulary holds only <pad> and <sos>: there is no token to generate")
+    return src_ids, params, sos_id, eos_id, max_len, choose
 
 
 def _sampling_args(logits, temperature=1.0, top_k=None):

@@ -62,9 +62,7 @@ class Config:
         for name in ("d_model", "n_heads", "d_k", "d_v", "d_ff", "vocab_size", "max_len"):
             _checks.positive_int(f"Config.{name}", getattr(self, name))
         for name in ("n_encoder_layers", "n_decoder_layers"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
-                raise ValueError(f"Config.{name} must be an integer >= 0, got {v!r}")
+            _checks.positive_int(f"Config.{name}", getattr(self, name), least=0)
         if self.d_model % 2:
             raise ValueError(f"Config.d_model must be even for the sin/cos positional encoding, got {self.d_model}")
         if isinstance(self.eps, bool) or not isinstance(self.eps, (int, float)) or not self.eps > 0:
@@ -72,8 +70,7 @@ class Config:
         for name in ("final_norm", "scale_embeddings", "tie_embeddings"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"Config.{name} must be True or False, got {getattr(self, name)!r}")
-        if isinstance(self.pad_id, bool) or not isinstance(self.pad_id, (int, np.integer)) \
-                or not 0 <= self.pad_id < self.vocab_size:
+        if _checks.positive_int("Config.pad_id", self.pad_id, least=0) >= self.vocab_size:
             raise ValueError(f"Config.pad_id must be a token id in 0..{self.vocab_size - 1}, got {self.pad_id!r}")
 
     @classmethod
@@ -338,48 +335,38 @@ def _check_model(p):
     c = p.config
     if not isinstance(c, Config):
         raise ValueError(f"config must be a Config, got {type(c).__name__}")
-    p.embedding = _checks.float_array("embedding", p.embedding)
-    p.b_out = _checks.float_array("b_out", p.b_out)
-    if c.tie_embeddings:
-        _checks.shape("W_out", p.W_out, (c.d_model, c.vocab_size))
-        if not np.shares_memory(p.W_out, p.embedding):
-            if not np.array_equal(p.W_out, p.embedding.T):
-                raise ValueError("config.tie_embeddings is True but W_out is not embedding.T")
-            p.W_out = p.embedding.T                      # one array used twice
-    else:
+    p.embedding, p.b_out = _checks.float_array("embedding", p.embedding), _checks.float_array("b_out", p.b_out)
+    if not c.tie_embeddings:
         p.W_out = _checks.float_array("W_out", p.W_out)
+    elif not np.shares_memory(p.W_out, p.embedding):     # e.g. after cast_params: tie them again
+        if np.shape(p.W_out) != p.embedding.T.shape or not np.array_equal(p.W_out, p.embedding.T):
+            raise ValueError("config.tie_embeddings is True but W_out is not embedding.T")
+        p.W_out = p.embedding.T                          # one array used twice
     for stack, kind, n in (("encoder_layers", EncoderLayerParams, c.n_encoder_layers),
                            ("decoder_layers", DecoderLayerParams, c.n_decoder_layers)):
-        layers_ = getattr(p, stack)
-        if len(layers_) != n or not all(isinstance(x, kind) for x in layers_):
-            raise ValueError(f"{stack} must be a list of {n} {kind.__name__} (config), got "
-                             f"{len(layers_)} item(s)")
+        if len(getattr(p, stack)) != n or not all(isinstance(x, kind) for x in getattr(p, stack)):
+            raise ValueError(f"{stack} must be a list of {n} {kind.__name__} (config)")
     for name in ("encoder_norm", "decoder_norm"):
-        norm = getattr(p, name)
-        if c.final_norm and not isinstance(norm, LayerNormParams):
-            raise ValueError(f"config.final_norm is True but params.{name} is {norm!r}; build the parameters "
-                             f"with this config (init_params) or use final_norm=False")
-        if not c.final_norm and norm is not None:
-            raise ValueError(f"config.final_norm is False but params.{name} is given")
+        if c.final_norm != isinstance(getattr(p, name), LayerNormParams):
+            raise ValueError(f"config.final_norm is {c.final_norm} but params.{name} is "
+                             f"{'None' if c.final_norm else 'given'}; build them with init_params(config, ...)")
     shapes = _shapes(c)
 
     def fits(path, a):
-        want = shapes[path.rsplit(".", 1)[-1]]
-        if a.shape != want:
+        if a.shape != shapes[path.rsplit(".", 1)[-1]]:
             raise ValueError(f"{path} has shape {a.shape} but config (d_model={c.d_model}, n_heads={c.n_heads}, "
-                             f"d_k={c.d_k}, d_v={c.d_v}, d_ff={c.d_ff}, vocab_size={c.vocab_size}) needs {want}")
+                             f"d_k={c.d_k}, d_v={c.d_v}, d_ff={c.d_ff}, vocab_size={c.vocab_size}) needs "
+                             f"{shapes[path.rsplit('.', 1)[-1]]}")
         return a
     _checks.map_arrays(fits, p)
-    parts = [(f"{i}.{k}", q) for i, layer in enumerate(p.encoder_layers + p.decoder_layers)
-             for k, q in vars(layer).items()]
-    for path, q in parts + [("encoder_norm", p.encoder_norm), ("decoder_norm", p.decoder_norm)]:
-        kind = _PART.get(path.rsplit(".", 1)[-1], LayerNormParams)
-        if q is not None and not isinstance(q, kind):
-            raise ValueError(f"layer part {path} must be {kind.__name__}, got {type(q).__name__}")
-        if isinstance(q, AttentionParams) and q.n_heads != c.n_heads:
-            raise ValueError(f"layer part {path} has n_heads={q.n_heads} but config.n_heads is {c.n_heads}")
-        if isinstance(q, LayerNormParams) and q.eps != c.eps:
-            raise ValueError(f"layer part {path} has eps={q.eps} but config.eps is {c.eps}")
+    for layer in p.encoder_layers + p.decoder_layers:
+        for name, part in vars(layer).items():
+            kind = _PART.get(name, LayerNormParams)
+            if not isinstance(part, kind):
+                raise ValueError(f"layer part {name} must be {kind.__name__}, got {type(part).__name__}")
+            if getattr(part, "n_heads", c.n_heads) != c.n_heads or getattr(part, "eps", c.eps) != c.eps:
+                raise ValueError(f"layer part {name} has n_heads={getattr(part, 'n_heads', '-')}, "
+                                 f"eps={getattr(part, 'eps', '-')} but config has {c.n_heads}, {c.eps}")
 
 
 def _ids(name, ids, params):
@@ -387,15 +374,11 @@ def _ids(name, ids, params):
     return _checks.token_ids(name, ids, c.vocab_size, max_len=c.max_len)
 
 
-def _not_only_padding(name, ids, pad_id):
-    if not (ids != pad_id).any(axis=-1).all():
-        raise ValueError(f"{name}: a sequence is only padding, so the mask hides every key from its queries")
-
-
-def _not_starting_with_padding(name, ids, pad_id):
-    if (ids[..., 0] == pad_id).any():
-        raise ValueError(f"{name}: a sequence starts with padding, so the causal mask hides every key from "
-                         f"position 0")
+def _padding(name, ids, pad_id, causal):
+    """Every query must see some key: a source is not all padding, a decoder input does not start with it."""
+    if (ids[..., 0] == pad_id).any() if causal else not (ids != pad_id).any(axis=-1).all():
+        raise ValueError(f"{name}: a sequence {'starts with' if causal else 'is only'} padding, so the mask "
+                         f"hides every key from {'position 0' if causal else 'its queries'}")
 
 
 def _params(params):
@@ -411,29 +394,26 @@ def _embed_args(ids, params):
 
 def _encode_args(src_ids, params):
     src_ids = _ids("src_ids", src_ids, _params(params))
-    _not_only_padding("src_ids", src_ids, params.config.pad_id)
+    _padding("src_ids", src_ids, params.config.pad_id, causal=False)
     return src_ids, params
 
 
 def _decode_args(tgt_ids, memory, params, memory_mask=None):
     tgt_ids = _ids("tgt_ids", tgt_ids, _params(params))
-    _not_starting_with_padding("tgt_ids", tgt_ids, params.config.pad_id)
+    _padding("tgt_ids", tgt_ids, params.config.pad_id, causal=True)
     memory = _checks.float_array("memory", memory)
     _checks.ndim_at_least("memory", memory, 2, "(n, d_model)")
     _checks.last_dim("memory", memory, params.config.d_model, "config.d_model")
     lead = _checks.batch(["tgt_ids", "memory"], [tgt_ids, memory], [1, 2])
     if memory_mask is not None:
-        if np.ndim(memory_mask) >= 1 and np.shape(memory_mask)[-1] != memory.shape[-2]:
-            raise ValueError(f"memory_mask has shape {np.shape(memory_mask)} but memory has shape {memory.shape}: "
-                             f"one column per memory row")
-        memory_mask = _checks.mask(memory_mask, tgt_ids.shape[-1], memory.shape[-2], lead)
+        memory_mask = _checks.mask(memory_mask, tgt_ids.shape[-1], memory.shape[-2], lead, name="memory_mask")
     return tgt_ids, memory, params, memory_mask
 
 
 def _forward_args(src_ids, tgt_ids, params):
     src_ids, _ = _encode_args(src_ids, params)
     tgt_ids = _ids("tgt_ids", tgt_ids, params)
-    _not_starting_with_padding("tgt_ids", tgt_ids, params.config.pad_id)
+    _padding("tgt_ids", tgt_ids, params.config.pad_id, causal=True)
     _checks.batch(["src_ids", "tgt_ids"], [src_ids, tgt_ids], [1, 1])
     return src_ids, tgt_ids, params
 

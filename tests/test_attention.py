@@ -131,6 +131,14 @@ def test_attention_keeps_float32():
     np.testing.assert_allclose(out, [[3.0, 2.0], [2.0, 4.0]], rtol=1e-6)
 
 
+def test_a_hidden_key_stays_hidden_however_large_its_score():
+    # d_k = 1: scores q·k = [0, 20000]. The second key is masked; with -1e4 added instead of -inf it
+    # would still score 10000 and take all the weight (fact 14), with -inf it gets exactly 0.
+    out, w = scaled_dot_product_attention(np.array([[1.0]]), np.array([[0.0], [20000.0]]),
+                                          np.array([[1.0], [2.0]]), np.array([[True, False]]))
+    assert w.tolist() == [[1.0, 0.0]] and out.tolist() == [[1.0]]
+
+
 @settings(max_examples=40)
 @given(st.integers(1, 5), st.integers(1, 5), st.integers(1, 4), st.integers(0, 2**32 - 1))
 def test_attention_rows_are_convex_combinations_of_values(n_q, n_k, d, seed):
