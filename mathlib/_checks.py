@@ -174,28 +174,3 @@ def parameters(p, matrices):
             raise ValueError(f"{f.name} must be a matrix (d_in, d_out), got shape {a.shape}")
         if a is not value:
             setattr(p, f.name, a)
-
-
-def map_arrays(fn, tree, path=""):
-    """The one walker over parameters: `tree` with every array a replaced by fn(path, a).
-
-    Walks dataclasses field by field and lists item by item (paths such as
-    "decoder_layers[1].cross_attn.W_Q"); other values (None, ints, a Config)
-    stay. Casting returns new arrays, and the dataclasses are rebuilt (so
-    checked again); counting, freezing and checking return each array as it
-    is, and then nothing is rebuilt: the walk returns `tree` itself.
-    """
-    if isinstance(tree, np.ndarray):
-        return fn(path, tree)
-    if isinstance(tree, list):
-        new = [map_arrays(fn, t, f"{path}[{i}]") for i, t in enumerate(tree)]
-        return tree if all(a is b for a, b in zip(new, tree)) else new
-    if dataclasses.is_dataclass(tree) and not isinstance(tree, type):
-        changed = {}
-        for f in dataclasses.fields(tree):
-            v = getattr(tree, f.name)
-            w = map_arrays(fn, v, f"{path}.{f.name}" if path else f.name)
-            if w is not v:
-                changed[f.name] = w
-        return dataclasses.replace(tree, **changed) if changed else tree
-    return tree

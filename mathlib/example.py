@@ -9,8 +9,7 @@ d_k = d_v = 3, d_ff 8, six encoder and six decoder layers, ten tokens.
 """
 import numpy as np
 
-from . import _checks
-from .transformer import Config, init_params
+from .transformer import Config, init_params, map_arrays
 
 VOCAB = ("<pad>", "<sos>", "<eos>", "hello", "world", "goodbye", "hola", "mundo", "adios", "!")
 PAD, SOS, EOS = 0, 1, 2
@@ -71,7 +70,7 @@ def example_params(seed=SEED, config=CONFIG):
     """The toy model's parameters, every one drawn once from np.random.default_rng(seed)
     through toy_draw. The arrays are read-only."""
     params = init_params(config, np.random.default_rng(seed), draw=toy_draw)
-    return _checks.map_arrays(_read_only, params)
+    return map_arrays(_read_only, params)
 
 
 def _read_only(path, a):

@@ -45,9 +45,8 @@ import re
 
 import numpy as np
 
-from . import _checks
 from .attention import AttentionParams
-from .transformer import DecoderLayerParams, EncoderLayerParams, init_layer, init_params
+from .transformer import DecoderLayerParams, EncoderLayerParams, init_layer, init_params, map_arrays
 
 EMBEDDING = "embedding.weight"
 GENERATOR_WEIGHT = "generator.weight"
@@ -109,7 +108,7 @@ def _export(tree):
         else:
             packed.setdefault(name, [None] * 3)[block] = value
         return a
-    _checks.map_arrays(put, tree)
+    map_arrays(put, tree)
     out.update({name: np.concatenate(parts) for name, parts in packed.items()})   # [Q; K; V]
     return {name: torch.from_numpy(np.array(v, copy=True)) for name, v in out.items()}
 

@@ -12,7 +12,7 @@ once, when built. Token ids are checked where they enter (embed_with_positions,
 encode, decode, forward); the layers and stacks in between do the math only.
 """
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, is_dataclass, replace
 
 import numpy as np
 
@@ -187,10 +187,35 @@ def _shapes(c):
                 embedding=(V, d), W_out=(d, V), b_out=(V,))
 
 
+def map_arrays(fn, tree, path=""):
+    """The one walker over parameters: `tree` with every array a replaced by fn(path, a).
+
+    Walks dataclasses field by field and lists item by item (paths such as
+    "decoder_layers[1].cross_attn.W_Q"); other values (None, ints, a Config)
+    stay. Casting returns new arrays, and the dataclasses are rebuilt (so
+    checked again); counting, freezing and checking return each array as it
+    is, and then nothing is rebuilt: the walk returns `tree` itself.
+    """
+    if isinstance(tree, np.ndarray):
+        return fn(path, tree)
+    if isinstance(tree, list):
+        new = [map_arrays(fn, t, f"{path}[{i}]") for i, t in enumerate(tree)]
+        return tree if all(a is b for a, b in zip(new, tree)) else new
+    if is_dataclass(tree) and not isinstance(tree, type):
+        changed = {}
+        for f in fields(tree):
+            v = getattr(tree, f.name)
+            w = map_arrays(fn, v, f"{path}.{f.name}" if path else f.name)
+            if w is not v:
+                changed[f.name] = w
+        return replace(tree, **changed) if changed else tree
+    return tree
+
+
 def cast_params(params, dtype):
     """A copy of `params` (any parameter dataclass, or a list of them) with every array converted
     to `dtype`, e.g. np.float32 for the benchmark. Tied embeddings stay tied."""
-    return _checks.map_arrays(lambda path, a: a.astype(dtype), params)
+    return map_arrays(lambda path, a: a.astype(dtype), params)
 
 
 def count_parameters(params):
@@ -201,7 +226,7 @@ def count_parameters(params):
     def visit(path, a):
         sizes[(a.__array_interface__["data"][0], a.size)] = a.size   # a view of the same numbers: one key
         return a
-    _checks.map_arrays(visit, params)
+    map_arrays(visit, params)
     return sum(sizes.values())
 
 
@@ -358,7 +383,7 @@ def _check_model(p):
                              f"d_k={c.d_k}, d_v={c.d_v}, d_ff={c.d_ff}, vocab_size={c.vocab_size}) needs "
                              f"{shapes[path.rsplit('.', 1)[-1]]}")
         return a
-    _checks.map_arrays(fits, p)
+    map_arrays(fits, p)
     for layer in p.encoder_layers + p.decoder_layers:
         for name, part in vars(layer).items():
             kind = _PART.get(name, LayerNormParams)

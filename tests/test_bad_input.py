@@ -8,7 +8,7 @@ import pytest
 
 from mathlib import _checks, example, generate, interop, tokens
 from mathlib import transformer as T
-from mathlib.attention import AttentionParams, multi_head_attention, padding_mask, scaled_dot_product_attention, softmax
+from mathlib.attention import multi_head_attention, padding_mask, scaled_dot_product_attention, softmax
 from mathlib.embedding import embed, one_hot
 from mathlib.layers import FeedForwardParams, LayerNormParams, feed_forward, layer_norm, linear
 from mathlib.positional import positional_encoding

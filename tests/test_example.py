@@ -8,13 +8,12 @@ import pytest
 import reference as ref
 from mathlib import example, tokens
 from mathlib import transformer as T
-from mathlib._checks import map_arrays
 from mathlib.attention import multi_head_attention
 
 
 def arrays_of(p):
     found = []
-    map_arrays(lambda path, a: found.append((path, a)) or a, p)
+    T.map_arrays(lambda path, a: found.append((path, a)) or a, p)
     return found
 
 

@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 
 import reference as ref
 from mathlib import transformer as T
-from mathlib._checks import map_arrays
 from mathlib.attention import causal_mask, padding_mask
 
 SMALL = T.Config(d_model=6, n_heads=2, d_k=2, d_v=4, d_ff=10, n_encoder_layers=2, n_decoder_layers=3,
@@ -27,7 +26,7 @@ def params():
 
 def arrays_of(p):
     found = []
-    map_arrays(lambda path, a: found.append((path, a)) or a, p)
+    T.map_arrays(lambda path, a: found.append((path, a)) or a, p)
     return found
 
 
