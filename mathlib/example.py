@@ -9,9 +9,7 @@ d_k = d_v = 3, d_ff 8, six encoder and six decoder layers, ten tokens.
 """
 import numpy as np
 
-from .attention import AttentionParams
-from .layers import FeedForwardParams, LayerNormParams
-from .transformer import Config, DecoderLayerParams, EncoderLayerParams, TransformerParams
+from .transformer import Config, init_params, map_arrays
 
 VOCAB = ("<pad>", "<sos>", "<eos>", "hello", "world", "goodbye", "hola", "mundo", "adios", "!")
 PAD, SOS, EOS = 0, 1, 2
@@ -53,52 +51,40 @@ def _tenths(rng, shape):
     return np.round(rng.normal(0, 0.5, size=shape), 1)
 
 
-def _attention(rng, c):
-    return AttentionParams(
-        W_Q=_small_ints(rng, (c.d_model, c.n_heads * c.d_k)), W_K=_small_ints(rng, (c.d_model, c.n_heads * c.d_k)),
-        W_V=_small_ints(rng, (c.d_model, c.n_heads * c.d_v)), W_O=_tenths(rng, (c.n_heads * c.d_v, c.d_model)),
-        b_Q=np.zeros(c.n_heads * c.d_k), b_K=np.zeros(c.n_heads * c.d_k),
-        b_V=np.zeros(c.n_heads * c.d_v), b_O=np.zeros(c.d_model))
-
-
-def _ffn(rng, c):
-    return FeedForwardParams(W1=_tenths(rng, (c.d_model, c.d_ff)), b1=_tenths(rng, (c.d_ff,)),
-                             W2=_tenths(rng, (c.d_ff, c.d_model)), b2=_tenths(rng, (c.d_model,)))
-
-
-def _norm(c):
-    return LayerNormParams(gamma=np.ones(c.d_model), beta=np.zeros(c.d_model))
-
-
-def _freeze(obj):
-    if isinstance(obj, np.ndarray):
-        obj.setflags(write=False)
-    elif isinstance(obj, list):
-        for x in obj:
-            _freeze(x)
-    elif hasattr(obj, "__dataclass_fields__"):
-        for x in vars(obj).values():
-            _freeze(x)
-    return obj
+def toy_draw(rng, path, shape):
+    """The toy values, one parameter at a time (init_params' `draw`): the hand-picked
+    EMBEDDINGS; small integers in attention's W_Q, W_K, W_V; one-decimal numbers in W_O,
+    the feed-forward weights and biases and the output layer; zero attention and output
+    biases; layer norms at gamma = 1, beta = 0."""
+    name = path.rsplit(".", 1)[-1]
+    if name == "embedding":
+        return EMBEDDINGS.copy()
+    if name in ("W_Q", "W_K", "W_V"):
+        return _small_ints(rng, shape)
+    if name in ("W_O", "W1", "b1", "W2", "b2", "W_out"):
+        return _tenths(rng, shape)
+    return np.ones(shape) if name == "gamma" else np.zeros(shape)
 
 
 def example_params(seed=SEED, config=CONFIG):
-    """The toy model's parameters, every one drawn once from np.random.default_rng(seed).
+    """The toy model's parameters, every one drawn once from np.random.default_rng(seed)
+    through toy_draw. The arrays are read-only."""
+    params = init_params(config, np.random.default_rng(seed), draw=toy_draw)
+    return map_arrays(_read_only, params)
 
-    Attention W_Q, W_K, W_V hold small integers; W_O, the feed-forward weights
-    and the output layer hold one-decimal numbers; biases of attention are 0;
-    layer norms start at gamma = 1, beta = 0. Arrays are read-only.
-    """
-    rng = np.random.default_rng(seed)
-    c = config
-    enc = [EncoderLayerParams(_attention(rng, c), _norm(c), _ffn(rng, c), _norm(c))
-           for _ in range(c.n_encoder_layers)]
-    dec = [DecoderLayerParams(_attention(rng, c), _norm(c), _attention(rng, c), _norm(c), _ffn(rng, c), _norm(c))
-           for _ in range(c.n_decoder_layers)]
-    return _freeze(TransformerParams(
-        embedding=EMBEDDINGS.copy(), encoder_layers=enc, decoder_layers=dec,
-        W_out=_tenths(rng, (c.d_model, c.vocab_size)), b_out=np.zeros(c.vocab_size)))
+
+def _read_only(path, a):
+    a.setflags(write=False)
+    return a
 
 
 EMBEDDINGS.setflags(write=False)
-PARAMS = example_params()
+
+
+def __getattr__(name):
+    """PARAMS is built on first use, not when mathlib is imported."""
+    if name == "PARAMS":
+        global PARAMS
+        PARAMS = example_params()
+        return PARAMS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

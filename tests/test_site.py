@@ -11,6 +11,7 @@
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -369,13 +370,43 @@ def test_ci_run_runs_the_browser_check_after_the_tests():
     assert re.search(r"^    make check-pages$", text, flags=re.M), "strict: a page that does not fit fails CI"
 
 
-def test_ci_run_runs_the_readme_test_command():
-    run = ROOT / ".ci" / "run"
-    text = run.read_text()
-    assert os.access(run, os.X_OK), ".ci/run must be executable"
+def run_ci_script(tmp_path, make_output, make_status=0):
+    """.ci/run in a scratch copy of the repository, with `make` and the virtualenv's python replaced by
+    stubs that log their arguments; returns (exit status, log lines, output)."""
+    repo, bin_dir, log = tmp_path / "repo", tmp_path / "bin", tmp_path / "calls.log"
+    (repo / ".ci").mkdir(parents=True)
+    shutil.copy(ROOT / ".ci" / "run", repo / ".ci" / "run")
+    (repo / ".venv" / "bin").mkdir(parents=True)
+    bin_dir.mkdir()
+    stubs = {repo / ".venv" / "bin" / "python": f'echo "python $*" >> {log}',
+             bin_dir / "make": f'echo "make $*" >> {log}\necho {shlex.quote(make_output)}\nexit {make_status}'}
+    for path, body in stubs.items():
+        path.write_text("#!/usr/bin/env bash\n" + body + "\n")
+        path.chmod(0o755)
+    env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "HOME": str(tmp_path)}
+    proc = subprocess.run(["bash", str(repo / ".ci" / "run")], cwd=tmp_path, env=env, capture_output=True, text=True)
+    return proc.returncode, log.read_text().splitlines() if log.exists() else [], proc.stdout + proc.stderr
+
+
+def test_ci_run_installs_torch_then_runs_make_test(tmp_path):
+    status, calls, out = run_ci_script(tmp_path, "===== 212 passed, 3 skipped in 80.1s =====")
+    assert status == 0 and ".ci/run: OK" in out, out
+    assert calls == ['python -m pip install --quiet torch==2.13.0', 'make test'], calls
+
+
+@pytest.mark.parametrize("make_output, make_status", [("===== 5 skipped in 1.0s =====", 0),
+                                                      ("no summary at all", 0),
+                                                      ("===== 1 failed, 9 passed in 2.0s =====", 2)])
+def test_ci_run_fails_unless_some_test_passed(tmp_path, make_output, make_status):
+    status, calls, out = run_ci_script(tmp_path, make_output, make_status)
+    assert status != 0, out
+    assert calls[-1] == "make test"
+
+
+def test_ci_run_and_the_readme_use_the_same_test_command():
+    text = (ROOT / ".ci" / "run").read_text()
+    assert os.access(ROOT / ".ci" / "run", os.X_OK), ".ci/run must be executable"
     assert text.startswith("#!/usr/bin/env bash") and "set -euo pipefail" in text
-    assert 'pip install --quiet "torch==2.13.0"' in text
-    assert re.search(r"^make test\b", text, flags=re.M)
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert re.search(r"^make test\b", readme, flags=re.M) and re.search(r"^make lab\b", readme, flags=re.M)
 
