@@ -6,7 +6,15 @@ to experiment makes a copy.
 
 The toy sizes follow "The Random Transformer": d_model 4, two heads of
 d_k = d_v = 3, d_ff 8, six encoder and six decoder layers, ten tokens.
+
+For readers who experiment (every chapter marks the lines to change with `# try it`):
+
+    example.example_params(seed=7)                      another set of toy weights
+    example.with_embedding("hello", [1, 0, 0, 1])        your own vector for a word
+    example.claim(condition, "what the text says")       a sentence of the text, checked
 """
+import textwrap
+
 import numpy as np
 
 from .transformer import Config, init_params, map_arrays
@@ -17,23 +25,26 @@ PAD, SOS, EOS = 0, 1, 2
 SOURCE = "Hello World"
 TARGET = "Hola Mundo"
 
-SEED = 401  # the one seed behind every drawn toy parameter
+SEED = 288  # the one seed behind every drawn toy parameter
 
-# The toy vectors are picked by hand so the arithmetic stays readable (the
-# repeated 2, 3, 4 mean nothing); trained embeddings look like noise. They
-# stand for embeddings already multiplied by √d_model (paper §3.4), so the
-# toy config does not scale them again.
+# The toy vectors are picked by hand from {-1, 0, 1} so the arithmetic stays readable;
+# trained embeddings look like noise. No two of them differ by a constant vector, and
+# no two are positive multiples of each other once their mean is removed: layer norm
+# would map such a pair to the same vector (chapter 6 shows it). They stand for
+# embeddings already multiplied by √d_model (paper §3.4), so the toy config does not
+# scale them again. tools/choose_example.py shows how they, the weights' scale and
+# SEED were chosen; tests/test_example_alive.py guards that the example stays alive.
 EMBEDDINGS = np.array([
-    [0, 0, 0, 0],   # <pad>
-    [1, 0, 1, 0],   # <sos>
-    [0, 1, 0, 1],   # <eos>
-    [1, 2, 3, 4],   # hello
-    [2, 3, 4, 5],   # world
-    [4, 3, 2, 1],   # goodbye
-    [1, 1, 2, 2],   # hola
-    [2, 2, 1, 1],   # mundo
-    [3, 1, 3, 1],   # adios
-    [0, 2, 0, 2],   # !
+    [0, 0, 0, 0],     # <pad>
+    [1, 0, 0, 0],     # <sos>
+    [0, 0, 0, 1],     # <eos>
+    [1, 1, 0, -1],    # hello
+    [-1, 1, 1, 0],    # world
+    [0, -1, 1, 1],    # goodbye
+    [1, 0, 1, -1],    # hola
+    [1, -1, 1, 0],    # mundo
+    [1, 0, -1, 1],    # adios
+    [0, 1, -1, 0],    # !
 ], dtype=np.float64)
 
 CONFIG = Config(d_model=4, n_heads=2, d_k=3, d_v=3, d_ff=8, n_encoder_layers=6, n_decoder_layers=6,
@@ -41,26 +52,28 @@ CONFIG = Config(d_model=4, n_heads=2, d_k=3, d_v=3, d_ff=8, n_encoder_layers=6, 
                 pad_id=PAD)
 
 
-def _small_ints(rng, shape):
-    """Entries from {-1, 0, 1}: products a reader can do in their head."""
-    return rng.integers(-1, 2, size=shape).astype(np.float64)
+def _halves(rng, shape):
+    """Entries from {-1/2, 0, 1/2}: products a reader can do in their head. Their
+    variance, 1/6, is close to Glorot's for these sizes, so attention does not saturate."""
+    return rng.integers(-1, 2, size=shape) / 2
 
 
 def _tenths(rng, shape):
-    """Normal draws rounded to one decimal: readable, and never tied."""
-    return np.round(rng.normal(0, 0.5, size=shape), 1)
+    """Normal draws (standard deviation 0.2) rounded to one decimal: readable numbers
+    (+ 0.0 turns the -0.0 that rounding leaves into 0.0)."""
+    return np.round(rng.normal(0, 0.2, size=shape), 1) + 0.0
 
 
 def toy_draw(rng, path, shape):
     """The toy values, one parameter at a time (init_params' `draw`): the hand-picked
-    EMBEDDINGS; small integers in attention's W_Q, W_K, W_V; one-decimal numbers in W_O,
+    EMBEDDINGS; halves in attention's W_Q, W_K, W_V; one-decimal numbers in W_O,
     the feed-forward weights and biases and the output layer; zero attention and output
     biases; layer norms at gamma = 1, beta = 0."""
     name = path.rsplit(".", 1)[-1]
     if name == "embedding":
         return EMBEDDINGS.copy()
     if name in ("W_Q", "W_K", "W_V"):
-        return _small_ints(rng, shape)
+        return _halves(rng, shape)
     if name in ("W_O", "W1", "b1", "W2", "b2", "W_out"):
         return _tenths(rng, shape)
     return np.ones(shape) if name == "gamma" else np.zeros(shape)
@@ -76,6 +89,42 @@ def example_params(seed=SEED, config=CONFIG):
 def _read_only(path, a):
     a.setflags(write=False)
     return a
+
+
+def with_embedding(word, vector, params=None):
+    """A writable copy of `params` (default: PARAMS) with the embedding of `word` replaced.
+
+    >>> p = with_embedding("hello", [1, 0, 0, 1])
+    >>> p.embedding[VOCAB.index("hello")].tolist()
+    [1.0, 0.0, 0.0, 1.0]
+    """
+    params = PARAMS if params is None else params
+    if word not in VOCAB:
+        raise KeyError(f"unknown token {word!r}. The vocabulary is: {', '.join(VOCAB)}")
+    vector = np.asarray(vector, dtype=np.float64)
+    if vector.shape != (params.config.d_model,) or not np.isfinite(vector).all():
+        raise ValueError(f"vector must hold {params.config.d_model} finite numbers, got shape "
+                         f"{vector.shape}")
+    params = map_arrays(lambda path, a: a.copy(), params)
+    params.embedding[VOCAB.index(word)] = vector
+    return params
+
+
+def claim(condition, text):
+    """Check a sentence of the text that holds for the book's example ("Hello World",
+    SEED); with a reader's own sentence, vector or seed it may not, and then a note
+    says so instead of stopping the notebook. Prints nothing when the claim holds.
+
+    >>> claim(1 + 1 == 2, "one and one make two")
+    >>> claim(False, "hello leans towards world")
+    Note: the text says "hello leans towards world". That is true of the book's
+    example ("Hello World", seed 288) but not of yours. Read on: the code is right
+    either way.
+    """
+    if not bool(condition):
+        print(textwrap.fill(f'Note: the text says "{text}". That is true of the book\'s example '
+                            f'("{SOURCE}", seed {SEED}) but not of yours. Read on: the code is '
+                            f'right either way.', width=80))
 
 
 EMBEDDINGS.setflags(write=False)

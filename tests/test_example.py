@@ -20,11 +20,11 @@ def arrays_of(p):
 def test_hello_and_world_with_their_positions():
     ids = tokens.text_to_ids(example.SOURCE, example.VOCAB)
     X = T.embed_with_positions(ids, example.PARAMS)
-    # "Hello" + PE(0) = [1, 2, 3, 4] + [0, 1, 0, 1] = [1, 3, 3, 5]
-    assert X[0].tolist() == [1.0, 3.0, 3.0, 5.0]
-    # "World" + PE(1) = [2, 3, 4, 5] + [sin 1, cos 1, sin 0.01, cos 0.01]
-    #                 = [2 + 0.841, 3 + 0.540, 4 + 0.010, 5 + 1.000] = [2.841, 3.540, 4.010, 6.000]
-    np.testing.assert_allclose(X[1], [2.841, 3.540, 4.010, 6.000], atol=5e-4)
+    # "Hello" + PE(0) = [1, 1, 0, -1] + [0, 1, 0, 1] = [1, 2, 0, 0]
+    assert X[0].tolist() == [1.0, 2.0, 0.0, 0.0]
+    # "World" + PE(1) = [-1, 1, 1, 0] + [sin 1, cos 1, sin 0.01, cos 0.01]   (pair index i: fact 1)
+    #                 = [-1 + 0.841, 1 + 0.540, 1 + 0.010, 0 + 1.000] = [-0.159, 1.540, 1.010, 1.000]
+    np.testing.assert_allclose(X[1], [-0.159, 1.540, 1.010, 1.000], atol=5e-4)
 
 
 def test_the_toy_sizes():
@@ -39,16 +39,16 @@ def test_the_toy_sizes():
 
 def test_toy_values_are_the_seeds_draws_in_the_documented_order():
     """Re-draw the toy parameters here, straight from np.random.default_rng(SEED) in the order the
-    preface describes (per layer: W_Q, W_K, W_V in {-1, 0, 1}, W_O in tenths, then W1, b1, W2, b2 in
+    preface describes (per layer: W_Q, W_K, W_V in {-1/2, 0, 1/2}, W_O in tenths, then W1, b1, W2, b2 in
     tenths; the decoder's self-attention, cross-attention, feed-forward; finally W_out), so a change
     of drawer, order or distribution, which would change every number of the book, fails here."""
     rng = np.random.default_rng(example.SEED)
 
     def ints(*shape):
-        return rng.integers(-1, 2, size=shape).astype(float)
+        return rng.integers(-1, 2, size=shape) / 2
 
     def tenths(*shape):
-        return np.round(rng.normal(0, 0.5, size=shape), 1)
+        return np.round(rng.normal(0, 0.2, size=shape), 1)
 
     def attention():
         return [ints(4, 6), ints(4, 6), ints(4, 6), tenths(6, 4)]
@@ -84,11 +84,11 @@ def test_another_seed_gives_other_weights_of_the_same_kind():
     assert np.array_equal(other.embedding, example.EMBEDDINGS)
 
 
-def test_attention_weights_are_small_integers():
+def test_attention_weights_are_halves():
     for layer in example.PARAMS.encoder_layers + example.PARAMS.decoder_layers:
         for part in (layer.self_attn, getattr(layer, "cross_attn", layer.self_attn)):
             for W in (part.W_Q, part.W_K, part.W_V):
-                assert W.shape == (4, 6) and set(np.unique(W)) <= {-1.0, 0.0, 1.0}
+                assert W.shape == (4, 6) and set(np.unique(W)) <= {-0.5, 0.0, 0.5}
 
 
 def test_computing_does_not_change_the_parameters():
@@ -125,3 +125,26 @@ def test_params_are_built_on_first_use_not_on_import():
             "p = e.PARAMS; print('PARAMS' in vars(e), p is e.PARAMS)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "True", "True"]
+
+
+def test_with_embedding_changes_one_row_of_a_copy():
+    mine = example.with_embedding("world", [0.5, 0, 0, 0.5])
+    hello, world = example.VOCAB.index("hello"), example.VOCAB.index("world")
+    assert mine.embedding[world].tolist() == [0.5, 0.0, 0.0, 0.5]
+    assert np.array_equal(mine.embedding[hello], example.EMBEDDINGS[hello])
+    assert example.PARAMS.embedding[world].tolist() == [-1.0, 1.0, 1.0, 0.0]   # untouched
+    mine.encoder_layers[0].self_attn.W_O[0, 0] = 9.0                          # writable copy
+    assert example.PARAMS.encoder_layers[0].self_attn.W_O[0, 0] != 9.0
+    with pytest.raises(KeyError, match="helo"):
+        example.with_embedding("helo", [0, 0, 0, 0])
+    with pytest.raises(ValueError, match="4 finite numbers"):
+        example.with_embedding("hello", [1, 2, 3])
+
+
+def test_claim_is_silent_when_true_and_says_so_when_false(capsys):
+    example.claim(True, "hello leans towards world")
+    assert capsys.readouterr().out == ""
+    example.claim(False, "hello leans towards world")
+    out = capsys.readouterr().out
+    assert '"hello leans towards world"' in out and "seed 288" in out
+    assert all(len(line) <= 80 for line in out.splitlines())

@@ -30,31 +30,31 @@ CHAPTER_9_TABLE = ["Hello World", "goodbye", "world hello", "goodbye world !"]
 # --- the model calls: the only lines that know mathlib's API -----------------------------------
 def encode(src_ids):
     """memory (n, d_model): the output of the last encoder layer."""
-    return T.encode(np.asarray(src_ids), example.PARAMS, example.CONFIG)
+    return T.encode(np.asarray(src_ids), example.PARAMS)
 
 
 def encoder_layer_0_weights(src_ids):
     """Self-attention weights (h, n, n) of encoder layer 0 on the embedded source."""
-    X = T.embed_with_positions(np.asarray(src_ids), example.PARAMS, example.CONFIG)
-    _, weights = T.encoder_layer(X, example.PARAMS.encoder_layers[0], example.CONFIG, return_weights=True)
+    X = T.embed_with_positions(np.asarray(src_ids), example.PARAMS)
+    _, weights = T.encoder_layer(X, example.PARAMS.encoder_layers[0])
     return weights
 
 
 def run_decoder(tgt_ids, memory):
     """D (m, d_model), the output of the last decoder layer (before W_out), and decoder
     layer 0's masked self-attention weights (h, m, m) and cross-attention weights (h, m, n)."""
-    Y = T.embed_with_positions(np.asarray(tgt_ids), example.PARAMS, example.CONFIG)
+    Y = T.embed_with_positions(np.asarray(tgt_ids), example.PARAMS)
     layer_0_weights = []
     for layer in example.PARAMS.decoder_layers:
-        Y, weights = T.decoder_layer(Y, memory, layer, example.CONFIG, return_weights=True)   # causal mask
-        layer_0_weights = layer_0_weights or [weights["self"], weights["cross"]]
+        Y, w_self, w_cross = T.decoder_layer(Y, memory, layer)   # causal mask
+        layer_0_weights = layer_0_weights or [w_self, w_cross]
     return Y, layer_0_weights[0], layer_0_weights[1]
 
 
 def greedy(sentence):
     """The untrained model's greedy translation of `sentence`: a tuple of token ids."""
-    ids = tokens.encode(sentence, example.VOCAB)
-    return tuple(generate.greedy_decode(ids, example.PARAMS, example.CONFIG, example.SOS, example.EOS,
+    ids = tokens.text_to_ids(sentence, example.VOCAB)
+    return tuple(generate.greedy_decode(ids, example.PARAMS, example.SOS, example.EOS,
                                         max_len=10).tokens)
 
 

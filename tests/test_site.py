@@ -379,7 +379,11 @@ def run_ci_script(tmp_path, make_output, make_status=0):
     (repo / ".venv" / "bin").mkdir(parents=True)
     bin_dir.mkdir()
     stubs = {repo / ".venv" / "bin" / "python": f'echo "python $*" >> {log}',
-             bin_dir / "make": f'echo "make $*" >> {log}\necho {shlex.quote(make_output)}\nexit {make_status}'}
+             bin_dir / "make": (f'echo "make $*" >> {log}\nif [ "$1" = test ]; then echo {shlex.quote(make_output)}; '
+                                f'exit {make_status}; fi'),
+             bin_dir / "npm": f'echo "npm $*" >> {log}',
+             bin_dir / "chromium": "exit 0",
+             bin_dir / "fc-list": 'echo "Liberation Mono"; echo "DejaVu Sans"'}
     for path, body in stubs.items():
         path.write_text("#!/usr/bin/env bash\n" + body + "\n")
         path.chmod(0o755)
@@ -391,7 +395,8 @@ def run_ci_script(tmp_path, make_output, make_status=0):
 def test_ci_run_installs_torch_then_runs_make_test(tmp_path):
     status, calls, out = run_ci_script(tmp_path, "===== 212 passed, 3 skipped in 80.1s =====")
     assert status == 0 and ".ci/run: OK" in out, out
-    assert calls == ['python -m pip install --quiet torch==2.13.0', 'make test'], calls
+    assert calls == ['npm ci --no-audit --no-fund', 'python -m pip install --quiet torch==2.13.0',
+                     'make .venv/.installed-pages', 'make test', 'make check-pages CHECK_PAGES_ARGS=--report-only'], calls
 
 
 @pytest.mark.parametrize("make_output, make_status", [("===== 5 skipped in 1.0s =====", 0),
