@@ -38,17 +38,17 @@ def part_1_train_to_exact():
     s = train.TOY_SETTINGS
     print(f"Part 1: train.TOY_SETTINGS = {s}")
     print(f"  {len(pairs)} training pairs, {len(held_out)} held out; checks every 10 steps\n")
-    before = {src: train.translate(src, example.PARAMS, example.CONFIG, example.VOCAB) for src, _ in pairs}
+    before = {src: train.translate(src, example.PARAMS, example.VOCAB) for src, _ in pairs}
     done = {}
     batch = corpus.to_batch(pairs, example.VOCAB)
 
     def check(step, loss, params):                               # the fast check first, then greedy decoding
-        if (train.teacher_forced_exact(params, example.CONFIG, batch).all()
-                and train.exact_matches(params, example.CONFIG, pairs, example.VOCAB) == len(pairs)):
+        if (train.teacher_forced_exact(params, batch).all()
+                and train.exact_matches(params, pairs, example.VOCAB) == len(pairs)):
             done.update(step=step, loss=loss)
             return True                                          # stop: every pair is exact
     t = time.perf_counter()
-    params, losses = train.train(example.PARAMS, example.CONFIG, pairs, example.VOCAB,
+    params, losses = train.train(example.PARAMS, pairs, example.VOCAB,
                                  **{**s, "steps": 5 * s["steps"]}, callback=check, every=10)
     seconds = time.perf_counter() - t
     if done:
@@ -58,12 +58,12 @@ def part_1_train_to_exact():
     print(f"  loss: first step {losses[0]:.4f}, last step {losses[-1]:.4f}\n")
     print(f"  {'source':<22}{'before':<40}after")
     for src, tgt in pairs:
-        after = train.translate(src, params, example.CONFIG, example.VOCAB)
+        after = train.translate(src, params, example.VOCAB)
         mark = "" if after == f"{tgt} <eos>" else "   (expected " + tgt + ")"
         print(f"  {src:<22}{before[src][:38]:<40}{after}{mark}")
     print("\n  held out:")
     for src, tgt in held_out:
-        after = train.translate(src, params, example.CONFIG, example.VOCAB)
+        after = train.translate(src, params, example.VOCAB)
         print(f"  {src:<22}{after:<28}{'exact' if after == tgt + ' <eos>' else 'expected ' + tgt}")
     print()
 
@@ -100,12 +100,12 @@ def part_2_step_vs_torch(repeats, steps_per_repeat):
             optimiser.step()
 
         def mathlib_step():
-            _, grads = train.loss_and_gradients(params, c, batch, label_smoothing=0.1)
+            _, grads = train.loss_and_gradients(params, batch, label_smoothing=0.1)
             train.adam_step(params, grads, state, lr=1e-3)
 
-        _, grads = train.loss_and_gradients(params, c, batch, label_smoothing=0.1)   # same gradients?
+        _, grads = train.loss_and_gradients(params, batch, label_smoothing=0.1)   # same gradients?
         torch_step()
-        ours = interop.to_torch_state_dict(grads, c)
+        ours = interop.to_torch_state_dict(grads)
         diff = max(float((ours[k] - p.grad).abs().max()) for k, p in model.named_parameters())
         times = {"mathlib": [], "torch": []}
         for fn in (mathlib_step, torch_step):

@@ -35,7 +35,8 @@ def padded_batch(rng, c, batch, n, m):
     return corpus.Batch(src=src, tgt_in=tgt_in, tgt_out=tgt_out)
 
 
-def torch_gradients(torch, c, params, batch, label_smoothing):
+def torch_gradients(torch, params, batch, label_smoothing):
+    c = params.config
     model = interop.torch_model(c, params).train()           # dropout is 0: train mode changes nothing else
     logits = model.forward_ids(torch.from_numpy(batch.src), torch.from_numpy(batch.tgt_in))
     loss = torch.nn.functional.cross_entropy(logits.reshape(-1, c.vocab_size),
@@ -62,19 +63,22 @@ MODELS = [  # d_model, n_heads, d_ff, n_encoder_layers, n_decoder_layers, vocab,
 @crosscheck
 @pytest.mark.parametrize("d_model, h, d_ff, n_enc, n_dec, vocab, batch, n, m, scale", MODELS)
 @pytest.mark.parametrize("label_smoothing", [0.0, 0.1])
+@pytest.mark.parametrize("tied", [False, True], ids=["untied", "tied"])
 def test_every_gradient_matches_torch_autograd(torch, d_model, h, d_ff, n_enc, n_dec, vocab, batch, n, m, scale,
-                                               label_smoothing):
+                                               label_smoothing, tied):
     c = T.Config(d_model=d_model, n_heads=h, d_k=d_model // h, d_v=d_model // h, d_ff=d_ff,
                  n_encoder_layers=n_enc, n_decoder_layers=n_dec, vocab_size=vocab, max_len=16,
-                 final_norm=True, scale_embeddings=scale)
+                 final_norm=True, scale_embeddings=scale, tie_embeddings=tied)
     rng = np.random.default_rng(d_model * 10 + n_dec)
     params = perturbed_params(c, rng)
     b = padded_batch(rng, c, batch, n, m)
-    loss_t, grads_t = torch_gradients(torch, c, params, b, label_smoothing)
-    loss, grads = train.loss_and_gradients(params, c, b, label_smoothing)
+    loss_t, grads_t = torch_gradients(torch, params, b, label_smoothing)
+    loss, grads = train.loss_and_gradients(params, b, label_smoothing)
     assert abs(loss - loss_t) <= 1e-12
-    ours = {k: v.numpy() for k, v in interop.to_torch_state_dict(grads, c).items()}
-    assert set(ours) == set(grads_t)
+    ours = {k: v.numpy() for k, v in interop.to_torch_state_dict(grads).items()}
+    assert set(grads_t) == set(ours) - ({interop.GENERATOR_WEIGHT} if tied else set())   # torch lists a shared
+    if tied:                                                                             # parameter once
+        assert np.array_equal(ours[interop.GENERATOR_WEIGHT], ours[interop.EMBEDDING])
     for name, g in grads_t.items():
         diff = float(np.max(np.abs(ours[name] - g)))
         assert diff <= TOL, f"{name}: max |mathlib − torch| = {diff:.2e}"
@@ -97,7 +101,7 @@ def test_the_loss_is_torchs_cross_entropy_with_label_smoothing_and_ignore_index(
 def test_adam_matches_torch_optim_adam(torch):
     rng = np.random.default_rng(1)
     c = T.Config(d_model=4, n_heads=2, d_k=2, d_v=2, d_ff=8, n_encoder_layers=1, n_decoder_layers=1,
-                 vocab_size=6, final_norm=True)
+                 vocab_size=6, final_norm=True, tie_embeddings=True)
     params = perturbed_params(c, rng)
     arrays = train.named_arrays(params)
     tensors = [torch.from_numpy(a.copy()).requires_grad_() for a in arrays.values()]

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from mathlib import example
 from mathlib import grad as G
 from mathlib import transformer as T
+from mathlib.train import named_arrays
 from mathlib.attention import causal_mask, merge_heads, scaled_dot_product_attention, softmax, split_heads
 from mathlib.embedding import embed
 from mathlib.layers import layer_norm, linear, relu
@@ -60,7 +61,12 @@ def random_mask(rng, kind, lead, n_q, n_k):
 def random_layer_config(data, **kw):
     d_model = 2 * data.draw(st.integers(2, 3))   # with d_model = 2, layer norm saturates (±1): gradients ≈ 0
     return T.Config(d_model=d_model, n_heads=data.draw(st.integers(1, 2)), d_k=data.draw(st.integers(1, 3)),
-                    d_v=data.draw(st.integers(1, 3)), d_ff=data.draw(st.integers(1, 5)), **kw)
+                    d_v=data.draw(st.integers(1, 3)), d_ff=data.draw(st.integers(1, 5)), vocab_size=5, **kw)
+
+
+def random_layer(kind, c, rng):
+    """An EncoderLayerParams or DecoderLayerParams for config c, every array moved at random."""
+    return perturbed(T.init_layer(kind, c, rng, T.glorot), rng)
 
 
 def perturbed(params, rng):
@@ -82,18 +88,10 @@ def _arrays(node):
 
 
 def paired(params_tree, grads_tree, prefix=""):
-    """[(name, parameter array, its gradient)] for two trees of the same shape."""
-    out = []
-    if isinstance(params_tree, np.ndarray):
-        return [(prefix, params_tree, grads_tree)]
-    if isinstance(params_tree, list):
-        for i, (p, g) in enumerate(zip(params_tree, grads_tree, strict=True)):
-            out += paired(p, g, f"{prefix}.{i}")
-    elif dataclasses.is_dataclass(params_tree):
-        for k, v in vars(params_tree).items():
-            if isinstance(v, (np.ndarray, list)) or dataclasses.is_dataclass(v):
-                out += paired(v, getattr(grads_tree, k), f"{prefix}.{k}")
-    return out
+    """[(name, parameter array, its gradient)] for two trees of the same shape (a tied array once)."""
+    params, grads = named_arrays(params_tree), named_arrays(grads_tree)
+    assert list(params) == list(grads)
+    return [(prefix + "." + name, a, grads[name]) for name, a in params.items()]
 
 
 # --- the cases: each returns f and [(name, array, analytic gradient)] ------------------------------
@@ -157,13 +155,13 @@ def case_multi_head_attention(data, rng):
     if self_attention or kind == "causal":
         n_k = n_q
     mask = random_mask(rng, kind, lead, n_q, n_k)
-    p = perturbed(T.init_attention(c, rng), rng)
+    p = random_layer(T.EncoderLayerParams, c, rng).self_attn
     X_q = rng.normal(size=lead + (n_q, c.d_model))
     X_kv = X_q if self_attention else rng.normal(size=lead + (n_k, c.d_model))
     R = rng.normal(size=X_q.shape)
-    out, cache = G.multi_head_attention_forward(X_q, X_kv, p, c.n_heads, mask)
+    out, cache = G.multi_head_attention_forward(X_q, X_kv, p, mask)
     d_X_q, d_X_kv, g = G.multi_head_attention_backward(R, cache)
-    f = lambda: np.sum(G.multi_head_attention_forward(X_q, X_kv, p, c.n_heads, mask)[0] * R)  # noqa: E731
+    f = lambda: np.sum(G.multi_head_attention_forward(X_q, X_kv, p, mask)[0] * R)  # noqa: E731
     inputs = [("X", X_q, d_X_q + d_X_kv)] if self_attention else [("X_q", X_q, d_X_q), ("X_kv", X_kv, d_X_kv)]
     return f, inputs + paired(p, g, "p")
 
@@ -181,7 +179,7 @@ def case_layer_norm(data, rng):
 
 def case_feed_forward(data, rng):
     c = random_layer_config(data)
-    p = perturbed(T.init_feed_forward(c, rng), rng)
+    p = random_layer(T.EncoderLayerParams, c, rng).ffn
     x = rng.normal(size=lead_shape(data) + (sizes(data)[0], c.d_model))
     R = rng.normal(size=x.shape)
     d_x, g = G.feed_forward_backward(R, G.feed_forward_forward(x, p)[1])
@@ -222,13 +220,12 @@ def case_encoder_layer(data, rng):
     lead, n = lead_shape(data), sizes(data)[0]
     mask = random_mask(rng, data.draw(st.sampled_from(["none", "padding", "random"])), lead, n, n)
     p_drop, seed = data.draw(st.sampled_from([0.0, 0.3])), data.draw(st.integers(0, 2 ** 32 - 1))
-    p = perturbed(T.init_params(dataclasses.replace(c, n_decoder_layers=0, n_encoder_layers=1), rng)
-                  .encoder_layers[0], rng)
+    p = random_layer(T.EncoderLayerParams, c, rng)
     X = rng.normal(size=lead + (n, c.d_model))
     R = rng.normal(size=X.shape)
 
     def run():
-        return G.encoder_layer_forward(X, p, c, mask, p_drop, np.random.default_rng(seed))
+        return G.encoder_layer_forward(X, p, mask, p_drop, np.random.default_rng(seed))
     d_X, g = G.encoder_layer_backward(R, run()[1])
     return (lambda: np.sum(run()[0] * R)), [("X", X, d_X)] + paired(p, g, "p")
 
@@ -239,24 +236,23 @@ def case_decoder_layer(data, rng):
     self_mask = None if data.draw(st.booleans()) else causal_mask(m) & random_mask(rng, "padding", lead, m, m)
     memory_mask = random_mask(rng, data.draw(st.sampled_from(["none", "padding", "random"])), lead, m, n)
     p_drop, seed = data.draw(st.sampled_from([0.0, 0.3])), data.draw(st.integers(0, 2 ** 32 - 1))
-    p = perturbed(T.init_params(dataclasses.replace(c, n_encoder_layers=0, n_decoder_layers=1), rng)
-                  .decoder_layers[0], rng)
+    p = random_layer(T.DecoderLayerParams, c, rng)
     Y, memory = rng.normal(size=lead + (m, c.d_model)), rng.normal(size=lead + (n, c.d_model))
     R = rng.normal(size=Y.shape)
 
     def run():
-        return G.decoder_layer_forward(Y, memory, p, c, self_mask, memory_mask, p_drop, np.random.default_rng(seed))
+        return G.decoder_layer_forward(Y, memory, p, self_mask, memory_mask, p_drop, np.random.default_rng(seed))
     d_Y, d_memory, g = G.decoder_layer_backward(R, run()[1])
     return (lambda: np.sum(run()[0] * R)), [("Y", Y, d_Y), ("memory", memory, d_memory)] + paired(p, g, "p")
 
 
 def case_model(data, rng):
     """The whole model and the loss: padded batch, label smoothing, dropout, final norms,
-    embedding scale; every parameter (a shared embedding table) checked."""
+    embedding scale, tied weights; every parameter (a shared embedding table) checked."""
     c = T.Config(d_model=4, n_heads=2, d_k=data.draw(st.integers(1, 2)), d_v=2, d_ff=3,
                  n_encoder_layers=data.draw(st.integers(0, 2)), n_decoder_layers=data.draw(st.integers(1, 2)),
                  vocab_size=6, max_len=8, final_norm=data.draw(st.booleans()),
-                 scale_embeddings=data.draw(st.booleans()))
+                 scale_embeddings=data.draw(st.booleans()), tie_embeddings=data.draw(st.booleans()))
     params = perturbed(T.init_params(c, rng), rng)
     batch, n, m = sizes(data, 3, 1, 3)
     src = rng.integers(1, c.vocab_size, size=(batch, n))
@@ -266,7 +262,7 @@ def case_model(data, rng):
     seed = data.draw(st.integers(0, 2 ** 32 - 1))
 
     def run():
-        return G.forward(src, tgt_in, params, c, p_drop, np.random.default_rng(seed))
+        return G.forward(src, tgt_in, params, p_drop, np.random.default_rng(seed))
     logits, cache = run()
     g = G.backward(cross_entropy_backward(logits, tgt_out, c.pad_id, eps_ls), cache)
     f = lambda: cross_entropy(run()[0], tgt_out, c.pad_id, eps_ls)  # noqa: E731
@@ -280,8 +276,8 @@ CASES = {
     "merge_heads": (case_merge_heads, 15), "multi_head_attention": (case_multi_head_attention, 30),
     "layer_norm": (case_layer_norm, 30), "feed_forward": (case_feed_forward, 20), "dropout": (case_dropout, 20),
     "embedding": (case_embedding, 20), "cross_entropy": (case_cross_entropy, 30),
-    "encoder_layer": (case_encoder_layer, 12), "decoder_layer": (case_decoder_layer, 12),
-    "model": (case_model, 5),
+    "encoder_layer": (case_encoder_layer, 20), "decoder_layer": (case_decoder_layer, 20),
+    "model": (case_model, 12),
 }
 
 
@@ -314,10 +310,10 @@ def test_the_key_bias_gets_no_gradient():
     """q·(k_j + b_K) = q·k_j + q·b_K adds the same number to every score of a row, which softmax
     ignores: b_K's gradient is 0 (up to rounding), which is why check_case skips such gradients."""
     rng = np.random.default_rng(0)
-    c = T.Config(d_model=4, n_heads=2, d_k=3, d_v=3, d_ff=8)
-    p = perturbed(T.init_attention(c, rng), rng)
+    c = T.Config(d_model=4, n_heads=2, d_k=3, d_v=3, d_ff=8, vocab_size=5)
+    p = random_layer(T.EncoderLayerParams, c, rng).self_attn
     X = rng.normal(size=(5, 4))
-    _, cache = G.multi_head_attention_forward(X, X, p, 2, causal_mask(5))
+    _, cache = G.multi_head_attention_forward(X, X, p, causal_mask(5))
     _, _, g = G.multi_head_attention_backward(rng.normal(size=(5, 4)), cache)
     assert np.abs(g.b_K).max() < 1e-14 and np.abs(g.b_Q).min() > 1e-6
 
@@ -442,40 +438,65 @@ def test_dropout_is_reproducible_and_off_at_zero():
 def test_training_forward_without_dropout_is_transformer_forward_to_the_last_bit():
     src = np.array([[3, 4, 0], [5, 4, 9]])                       # padded source
     tgt = np.array([[1, 6, 7, 0], [1, 8, 7, 9]])                 # padded decoder input
-    logits, _ = G.forward(src, tgt, example.PARAMS, example.CONFIG)
-    assert np.array_equal(logits, T.forward(src, tgt, example.PARAMS, example.CONFIG))
-    c = T.Config(d_model=8, n_heads=2, d_k=3, d_v=5, d_ff=6, n_encoder_layers=2, n_decoder_layers=3,
-                 vocab_size=10, final_norm=True, scale_embeddings=True)
-    params = perturbed(T.init_params(c, np.random.default_rng(1)), np.random.default_rng(2))
-    logits, _ = G.forward(src, tgt, params, c)
-    assert np.array_equal(logits, T.forward(src, tgt, params, c))
-    one, _ = G.forward(src[1], tgt[1], params, c)                # unbatched
-    assert np.array_equal(one, T.forward(src[1], tgt[1], params, c))
+    logits, _ = G.forward(src, tgt, example.PARAMS)
+    assert np.array_equal(logits, T.forward(src, tgt, example.PARAMS))
+    for tie in (False, True):
+        c = T.Config(d_model=8, n_heads=2, d_k=3, d_v=5, d_ff=6, n_encoder_layers=2, n_decoder_layers=3,
+                     vocab_size=10, final_norm=True, scale_embeddings=True, tie_embeddings=tie)
+        params = perturbed(T.init_params(c, np.random.default_rng(1)), np.random.default_rng(2))
+        logits, _ = G.forward(src, tgt, params)
+        assert np.array_equal(logits, T.forward(src, tgt, params))
+        one, _ = G.forward(src[1], tgt[1], params)               # unbatched
+        assert np.array_equal(one, T.forward(src[1], tgt[1], params))
 
 
 def test_training_forward_with_dropout_differs_and_does_not_touch_the_parameters():
     src, tgt = np.array([[3, 4]]), np.array([[1, 6, 7]])
-    before = T.forward(src, tgt, example.PARAMS, example.CONFIG)
-    dropped, _ = G.forward(src, tgt, example.PARAMS, example.CONFIG, 0.1, np.random.default_rng(0))
+    before = T.forward(src, tgt, example.PARAMS)
+    dropped, _ = G.forward(src, tgt, example.PARAMS, 0.1, np.random.default_rng(0))
     assert not np.allclose(dropped, before)
-    assert np.array_equal(T.forward(src, tgt, example.PARAMS, example.CONFIG), before)
+    assert np.array_equal(T.forward(src, tgt, example.PARAMS), before)
 
 
-def test_dropout_needs_a_generator_and_a_probability_below_one():
+def test_the_training_forward_checks_its_input_once_at_the_door():
     src, tgt = np.array([[3, 4]]), np.array([[1, 6, 7]])
     with pytest.raises(TypeError, match="np.random.Generator"):
-        G.forward(src, tgt, example.PARAMS, example.CONFIG, 0.1)
-    with pytest.raises(ValueError, match=r"p_drop must be in \[0, 1\)"):
-        G.forward(src, tgt, example.PARAMS, example.CONFIG, 1.0, np.random.default_rng(0))
+        G.forward(src, tgt, example.PARAMS, 0.1)
+    with pytest.raises(ValueError, match=r"p_drop must be a number in \[0, 1\)"):
+        G.forward(src, tgt, example.PARAMS, 1.0, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="tgt_ids must lie in 0..9"):         # transformer.forward's checks
+        G.forward(src, np.array([[1, 6, 10]]), example.PARAMS)
+    with pytest.raises(ValueError, match="starts with padding"):
+        G.forward(src, np.array([[0, 6, 7]]), example.PARAMS)
 
 
 def test_the_gradients_come_back_in_the_parameters_own_tree():
     src, tgt, out = np.array([[3, 4]]), np.array([[1, 6, 7]]), np.array([[6, 7, 2]])
-    logits, cache = G.forward(src, tgt, example.PARAMS, example.CONFIG)
+    logits, cache = G.forward(src, tgt, example.PARAMS)
     g = G.backward(cross_entropy_backward(logits, out), cache)
-    assert type(g) is T.TransformerParams
+    assert type(g) is T.TransformerParams and g.config == example.CONFIG
     pairs = paired(example.PARAMS, g)
     assert len(pairs) == len(_arrays(example.PARAMS))
     for name, p, d in pairs:
         assert d.shape == p.shape and d.dtype == np.float64, name
     assert np.all(g.embedding[[0, 2, 5, 8, 9]] == 0)              # tokens not in the batch: no gradient
+
+
+def test_a_tied_matrix_gets_the_sum_of_the_gradients_of_its_three_uses():
+    """Tied: W_out is embeddingᵀ. The same numbers untied (W_out a copy of embeddingᵀ) give the
+    same logits; the tied gradient is the untied embedding gradient (source + target lookups)
+    plus the output layer's gradient, transposed."""
+    c = T.Config(d_model=4, n_heads=2, d_k=2, d_v=2, d_ff=6, n_encoder_layers=1, n_decoder_layers=2,
+                 vocab_size=10, scale_embeddings=True, tie_embeddings=True)
+    tied = perturbed(T.init_params(c, np.random.default_rng(4)), np.random.default_rng(5))
+    assert np.shares_memory(tied.W_out, tied.embedding)
+    untied = T.cast_params(tied, np.float64)
+    untied = dataclasses.replace(untied, config=dataclasses.replace(c, tie_embeddings=False),
+                                 W_out=untied.embedding.T.copy())
+    src, tgt, out = np.array([[3, 4, 9]]), np.array([[1, 6, 7]]), np.array([[6, 7, 2]])
+    (lt, ct), (lu, cu) = G.forward(src, tgt, tied), G.forward(src, tgt, untied)
+    assert np.array_equal(lt, lu)
+    gt, gu = G.backward(cross_entropy_backward(lt, out), ct), G.backward(cross_entropy_backward(lu, out), cu)
+    np.testing.assert_allclose(gt.embedding, gu.embedding + gu.W_out.T, rtol=1e-12, atol=1e-15)
+    assert np.shares_memory(gt.W_out, gt.embedding)              # one gradient for the one array
+    assert len(named_arrays(gt)) == len(named_arrays(gu)) - 1
