@@ -428,3 +428,13 @@ def test_contributing_names_only_existing_tools_and_make_targets():
     targets = set(re.findall(r"^([A-Za-z][\w-]*)\s*:(?!=)", (ROOT / "Makefile").read_text(), re.M))
     for target in set(re.findall(r"`?make ([a-z][\w-]*)", CONTRIBUTING)):
         assert target in targets, f"CONTRIBUTING mentions `make {target}`, which the Makefile lacks"
+
+
+@pytest.mark.parametrize("move", [0, 1, 2], ids=["sentence", "seed", "own vector"])
+def test_each_move_runs_in_a_fresh_interpreter(move):
+    """As in a chapter's first run: nothing of mathlib.example has been touched before the line."""
+    line = experiment_lines()[move]
+    code = f"from mathlib import example\n{line}\n"
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert proc.returncode == 0, f"{line!r} fails in a fresh interpreter:\n{proc.stderr[-600:]}"
