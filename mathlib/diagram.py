@@ -484,3 +484,73 @@ def attention_flow(scores, weights, values, output, labels, query, *, title=None
     if title:
         ax.set_title(title, fontsize=FONT + 1)
     return finish(fig)
+
+
+# ---------------------------------------------------------------- the axes of the heads
+
+def head_axes(n=2, n_heads=2, d=3, *, words=None):
+    """What split_heads and merge_heads do to the axes, cell by cell, and the merge bug.
+
+    Four panels, left to right: the (n, h·d) output of one projection (one row per token,
+    head j's d columns side by side); reshape → (n, h, d); swap the two first axes →
+    (h, n, d), one (n, d) block per head, what batched attention works on; and the same
+    (h, n, d) numbers reshaped straight to (n, h·d) without swapping back (the bug:
+    memory order is head by head, so a row mixes tokens). merge_heads is the way back
+    from the third panel to the first. A cell's colour is its head, its text its token
+    (index, or the first letter of `words`). Cells carry the gid
+    "cell:<panel>:<row>:<col>" (panel 0 … 3; rows and columns of the panel's grid).
+    """
+    from matplotlib.patches import FancyArrowPatch, Rectangle
+    from ._figure import PALETTE, text_colour_on, _rgb
+    for name, v in (("n", n), ("n_heads", n_heads), ("d", d)):
+        if not isinstance(v, (int, np.integer)) or not 1 <= v <= 8:
+            raise ValueError(f"{name} must be a whole number from 1 to 8, got {v!r}")
+    words = check_labels("words", words, n, f"n = {n} tokens")
+    tag = [str(i) if words is None else f"{words[i]}" for i in range(n)]
+    gap, space = 0.5, 2.8                              # between blocks; between panels
+    # every panel: a list of (row, col, head, token) cells and the row labels
+    flat = [(i, j, k) for i in range(n) for j in range(n_heads) for k in range(d)]
+    panels = [
+        ("(n, h·d)", [(i, j * d + k, j, i) for i, j, k in flat], None),
+        ("reshape → (n, h, d)", [(i * (n_heads) + j, k, j, i) for i, j, k in flat], n_heads),
+        ("swap axes → (h, n, d)", [(j * n + i, k, j, i) for i, j, k in flat], n),
+    ]
+    order = [(j, i, k) for j in range(n_heads) for i in range(n) for k in range(d)]   # memory
+    panels.append(("reshape only (bug)", [(r // (n_heads * d), r % (n_heads * d), j, i)
+                                          for r, (j, i, k) in enumerate(order)], None))
+    colours = [PALETTE[j % (len(PALETTE) - 1)] for j in range(n_heads)]
+    widths = [n_heads * d, d, d, n_heads * d]
+    unit = 0.24
+    total = sum(widths) + space * 3 + 1.0
+    height = max(n * n_heads + gap * (max(n, n_heads) - 1), n)
+    fig = new_figure((round(total * unit + 0.4, 2), round((height + 3.2) * unit + 0.5, 2)))
+    ax = fig.add_subplot()
+    x0 = 0.5
+    lefts = []
+    for p, ((title, cells, block), w) in enumerate(zip(panels, widths)):
+        lefts.append(x0)
+        for row, col, j, i in cells:
+            y = -(row + (row // block) * gap if block else row) - 1
+            rgb = _rgb(colours[j])
+            ax.add_patch(Rectangle((x0 + col + 0.04, y + 0.04), 0.92, 0.92, facecolor=rgb,
+                                   edgecolor="none", gid=f"cell:{p}:{row}:{col}"))
+            ax.text(x0 + col + 0.5, y + 0.5, tag[i][0], ha="center", va="center",
+                    fontsize=FONT - 3, color=text_colour_on(rgb))
+        ax.text(x0 + w / 2, 0.6, title, ha="center", va="bottom", fontsize=FONT - 1, color=INK)
+        x0 += w + space
+    for p in range(3):                                 # arrows between the panels
+        xa, xb = lefts[p] + widths[p] + 0.3, lefts[p + 1] - 0.3
+        label = ("", "", "reshape")[p]
+        ax.add_patch(FancyArrowPatch((xa, -height / 2), (xb, -height / 2), arrowstyle="-|>",
+                                     mutation_scale=10, color=INK, linewidth=1))
+        if label:
+            ax.text((xa + xb) / 2, -height / 2 + 0.4, label, ha="center", va="bottom",
+                    fontsize=FONT - 3, color=INK)
+    ax.text(lefts[0], -height - 1.0, "split_heads: panel 1 → 3.  merge_heads: swap back, then "
+            "reshape, 3 → 1.  Colour: head; letter: token.", ha="left", va="top",
+            fontsize=FONT - 2, color=INK)
+    ax.set_xlim(0, total)
+    ax.set_ylim(-height - 2.6, 2.0)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return finish(fig)

@@ -472,3 +472,27 @@ def test_attention_flow_refuses_inputs_that_do_not_fit():
         diagram.attention_flow(s, a, V, a @ V, ["x", "y"], 2)
     with pytest.raises(ValueError, match="finite"):
         diagram.attention_flow(np.array([0.0, np.inf]), a, V, a @ V, ["x", "y"], 0)
+
+
+# ---------------------------------------------------------------- head_axes (chapter 4)
+
+def test_head_axes_draws_every_number_once_per_panel_and_the_bug_mixes_tokens():
+    """n = h = 2, d = 3: panel 0 row 0 is hello's head 0 then head 1 (two colours); the
+    reshape-only panel's row 0 is head 0 of hello then head 0 of world (one colour)."""
+    fig = diagram.head_axes(2, 2, 3, words=["hello", "world"])
+    cells = gids(fig, "cell")
+    assert len(cells) == 4 * 12
+    assert {k.split(":")[1] for k in cells} == {"0", "1", "2", "3"}
+    colour = {k: tuple(c.get_facecolor()) for k, c in cells.items()}
+    assert colour["cell:0:0:0"] != colour["cell:0:0:3"]            # right: two heads in a row
+    assert colour["cell:3:0:0"] == colour["cell:3:0:3"]            # bug: one head, two tokens
+    assert colour["cell:2:0:0"] == colour["cell:2:1:0"] != colour["cell:2:2:0"]   # (h, n, d)
+    letters = [t.get_text() for t in fig.axes[0].texts if len(t.get_text()) == 1]
+    assert letters.count("h") == letters.count("w") == 4 * 6
+
+
+def test_head_axes_rejects_bad_sizes():
+    with pytest.raises(ValueError, match="n_heads"):
+        diagram.head_axes(2, 0, 3)
+    with pytest.raises(ValueError, match="words"):
+        diagram.head_axes(2, 2, 3, words=["hello"])
