@@ -554,3 +554,78 @@ def head_axes(n=2, n_heads=2, d=3, *, words=None):
     ax.set_aspect("equal")
     ax.axis("off")
     return finish(fig)
+
+
+# ---------------------------------------------------------------- the generation loop
+
+def _check_tokens(name, tokens):
+    if isinstance(tokens, str) or not all(isinstance(t, str) and t for t in tokens):
+        raise ValueError(f"{name} must be a list of non-empty token strings, got {tokens!r}")
+    return list(tokens)
+
+
+def generation_loop(source, generated, *, max_steps=4, sos="<sos>", figsize=None):
+    """Greedy generation as a picture: the encoder runs once, the prefix grows, one token per step.
+
+    source: the source tokens, e.g. ["hello", "world"]; generated: the tokens generated, in
+    order (at least one). The encoder turns the source into the memory once, on the left;
+    each row on the right is one step t: the prefix <sos> y1 … yt goes into the decoder
+    (which reads the memory), and the token out of it (orange) is appended to the next
+    row's prefix. The first max_steps steps are drawn, then "⋮" when there are more.
+    Parts carry gids "encoder", "memory", "decoder:<t>", "prefix:<t>:<i>", "next:<t>".
+    """
+    from matplotlib.patches import FancyBboxPatch
+    source = _check_tokens("source", source)
+    generated = _check_tokens("generated", generated)
+    if not source or not generated:
+        raise ValueError(f"source and generated need at least one token, got {len(source)} "
+                         f"and {len(generated)}")
+    if isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)) or max_steps < 1:
+        raise ValueError(f"max_steps must be a whole number ≥ 1, got {max_steps!r}")
+    steps = min(len(generated), int(max_steps))
+    more = len(generated) > steps
+    cell, gap, row = 9.0, 1.0, 10.0                    # token cell width, gap, row height
+    x_dec = 38.0 + steps * (cell + gap) + 3            # the decoder boxes start here
+    height = steps * row + (5 if more else 0) + 3
+    width = x_dec + 16 + 4 + cell + 12
+    if figsize is None:
+        figsize = (7.0, round(max(2.2, height * 7.0 / width), 2))
+    fig = new_figure(figsize, layout=None)
+    ax = fig.add_axes((0, 0, 1, 1))
+
+    def box(gid, x, y, w, h, text, lit=False, size=FONT - 1):
+        ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0,rounding_size=1.0",
+                                    gid=gid, facecolor=HIGHLIGHT if lit else DIM,
+                                    edgecolor=HIGHLIGHT_EDGE if lit else INK, linewidth=1.0,
+                                    zorder=3))
+        ax.text(x + w / 2, y + h / 2, text, ha="center", va="center", fontsize=size,
+                color=DARK_TEXT if lit else INK, zorder=4)
+
+    top = height - 1
+    mid = top - (steps * row) / 2                      # the encoder sits level with the rows
+    box("encoder", 1, mid - 4, 14, 8, "Encoder\n(once)")
+    _text(ax, 8, mid + 5.5, " ".join(source), FONT - 1, ha="center", va="bottom")
+    box("memory", 19, mid - 3, 11, 6, "memory\nM")
+    _line(ax, (15, mid), (19, mid))
+    bus = 34.0                                         # the memory's line to every decoder
+    _line(ax, (30, mid), (bus, mid), arrow=False)
+    for t in range(steps):
+        y = top - (t + 1) * row + 1                    # bottom of row t
+        prefix = [sos] + generated[:t]
+        for i, tok in enumerate(prefix):
+            box(f"prefix:{t}:{i}", 38 + i * (cell + gap), y, cell, 6, tok, size=FONT - 2)
+        end = 38 + len(prefix) * (cell + gap) - gap
+        _line(ax, (end, y + 3), (x_dec, y + 3))
+        box(f"decoder:{t}", x_dec, y, 16, 6, "Decoder", size=FONT - 1)
+        over = y + 7.5                                 # the memory passes above the prefix
+        _line(ax, (bus, mid), (bus, over), (x_dec + 8, over), (x_dec + 8, y + 6))
+        _line(ax, (x_dec + 16, y + 3), (x_dec + 20, y + 3))
+        box(f"next:{t}", x_dec + 20, y, cell, 6, generated[t], lit=True, size=FONT - 2)
+        _text(ax, x_dec + 21 + cell, y + 3, f"step {t}", FONT - 2, ha="left", va="center")
+    if more:
+        _text(ax, 38 + cell / 2, top - steps * row - 1.5, "⋮", FONT + 2, ha="center",
+              va="center")
+    ax.set_xlim(0, width)
+    ax.set_ylim(0, height)
+    ax.axis("off")
+    return finish(fig)

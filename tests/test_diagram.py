@@ -496,3 +496,55 @@ def test_head_axes_rejects_bad_sizes():
         diagram.head_axes(2, 0, 3)
     with pytest.raises(ValueError, match="words"):
         diagram.head_axes(2, 2, 3, words=["hello"])
+
+
+# ---------------------------------------------------------------- the generation loop
+
+def loop_parts(fig):
+    """{gid: patch} and {gid: the text drawn in that patch} for the generation loop."""
+    ax = fig.axes[0]
+    patches = {p.get_gid(): p for p in ax.patches if p.get_gid() and not p.get_gid().startswith("_")}
+    words = {}
+    for gid, p in patches.items():
+        if hasattr(p, "get_bbox"):
+            box = p.get_bbox()
+            inside = [t.get_text() for t in ax.texts
+                      if box.x0 < t.get_position()[0] < box.x1 and box.y0 < t.get_position()[1] < box.y1]
+            words[gid] = inside
+    return patches, words
+
+
+def test_generation_loop_draws_one_row_per_step_with_the_growing_prefix():
+    generated = ["mundo", "mundo", "goodbye"]
+    fig = diagram.generation_loop(["hello", "world"], generated, max_steps=4)
+    patches, words = loop_parts(fig)
+    # the encoder and the memory once; one decoder and one output per step
+    assert [g for g in patches if g in ("encoder", "memory")] == ["encoder", "memory"]
+    assert sorted(g for g in patches if g.startswith("decoder:")) == ["decoder:0", "decoder:1", "decoder:2"]
+    for t in range(3):
+        prefix = sorted((g for g in patches if g.startswith(f"prefix:{t}:")), key=lambda g: int(g.split(":")[2]))
+        assert [words[g] for g in prefix] == [[w] for w in ["<sos>", *generated[:t]]]   # <sos> y1 … yt
+        assert words[f"next:{t}"] == [generated[t]]
+        assert coloured(patches[f"next:{t}"].get_facecolor())                             # the new token, lit
+        assert not coloured(patches[f"decoder:{t}"].get_facecolor())
+    assert "hello world" in texts(fig.axes[0]) and "⋮" not in texts(fig.axes[0])
+
+
+def test_generation_loop_stops_after_max_steps_and_says_there_is_more():
+    fig = diagram.generation_loop(["goodbye"], ["adios"] * 10, max_steps=2)
+    patches, _ = loop_parts(fig)
+    assert sorted(g for g in patches if g.startswith("next:")) == ["next:0", "next:1"]
+    assert "⋮" in texts(fig.axes[0])
+    assert fig.get_facecolor()[3] == 0                                                  # transparent
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    (dict(source="hello world", generated=["hola"]), ["source", "list"]),
+    (dict(source=["hello"], generated=[]), ["at least one", "0"]),
+    (dict(source=["hello"], generated=["hola", 3]), ["generated"]),
+    (dict(source=["hello"], generated=["hola"], max_steps=0), ["max_steps", "0"]),
+])
+def test_generation_loop_rejects_bad_input(kwargs, words):
+    with pytest.raises(ValueError) as e:
+        diagram.generation_loop(**kwargs)
+    assert all(w in str(e.value) for w in words)
