@@ -689,3 +689,134 @@ def test_symbol_normalisation():
     assert symbols_of_span(r"X = E + PE") == ["X"]
     assert symbols_of_span(r"X^{(\ell)}") == [r"X^{(\ell)}"]
     assert in_appendix_b("W_Q^0", {"W_Q^j"}) and not in_appendix_b("W_R^0", {"W_Q^j"})
+
+
+# ================================================================ C. common pitfalls
+
+# Every mistake the book promised to show (BOOK.md's correctness facts, the write-up's
+# errors), by the <slug> of its wrong_<slug> / right_<slug> pair.
+REQUIRED_PITFALLS = {
+    "pe": "positional encoding without the pair index",
+    "rounded": "rounded stand-in numbers",
+    "scaling": "ad-hoc scaling of the scores",
+    "w_o": "W_O drawn again at every call",
+    "merge": "merging heads without the transpose",
+    "ln_eps": "layer norm's eps outside the root",
+    "ln_variance": "layer norm dividing by d - 1",
+    "shifted_pair": "embeddings that differ by a constant",
+    "encoder_residual": "the encoder layer's wrong residual",
+    "padding": "padding masked on the query rows",
+    "softmax": "softmax without the maximum subtracted",
+    "causal": "the decoder without a causal mask",
+    "mask_zero": "masked scores set to 0",
+    "mask_1e4": "masked scores of -1e4",
+    "third_norm": "the decoder's missing third norm",
+    "decoder_residual": "the decoder's cross-attention residual adding Y",
+    "cross_layer": "cross-attention reading the wrong encoder layer",
+    "redrawn": "weights drawn again during generation",
+    "positions": "positions missing during generation",
+    "encoder_runs": "the encoder re-run at every generation step",
+    "scale": "embeddings not scaled by sqrt(d_model)",
+    "unseeded": "random draws without a seed",
+    "shift": "the training target not shifted right",
+    "loss_probs": "the loss computed on probabilities",
+    "loss_padding": "the loss averaged over padding",
+}
+
+
+def run_notebook(nb):
+    """Execute a notebook's code cells in one fresh namespace, as a kernel would (stdout kept
+    apart, numpy's print options restored afterwards); returns the namespace."""
+    import contextlib
+    import io
+    ns = {"__name__": "__notebook__"}
+    with np.printoptions(**np.get_printoptions()), contextlib.redirect_stdout(io.StringIO()):
+        for i, cell in enumerate(nb["cells"]):
+            if cell["cell_type"] == "code":
+                exec(compile(cell_source(cell), f"<cell {i}>", "exec"), ns)
+    return ns
+
+
+def same(a, b):
+    """Equal values: the same shape and equal to 6 significant digits (NaN equals nothing)."""
+    try:
+        a_arr, b_arr = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    except (TypeError, ValueError):
+        return a == b
+    return a_arr.shape == b_arr.shape and bool(np.allclose(a_arr, b_arr, rtol=1e-6, atol=1e-8))
+
+
+def pitfall_problems(ns):
+    wrongs = {k[len("wrong_"):] for k in ns if k.startswith("wrong_")}
+    rights = {k[len("right_"):] for k in ns if k.startswith("right_")}
+    problems = [f"wrong_{s} has no right_{s}" for s in sorted(wrongs - rights)]
+    problems += [f"right_{s} has no wrong_{s}" for s in sorted(rights - wrongs)]
+    for s in sorted(wrongs & rights):
+        if same(ns[f"wrong_{s}"], ns[f"right_{s}"]):
+            problems.append(f"wrong_{s} equals right_{s}: the pitfall shows nothing")
+    return problems
+
+
+@pytest.fixture(scope="module")
+def pitfalls():
+    nb = json.loads(read(APPENDIX_C))
+    return nb, run_notebook(nb)
+
+
+def test_every_wrong_differs_from_its_right(pitfalls):
+    _, ns = pitfalls
+    problems = pitfall_problems(ns)
+    assert not problems, "\n".join(problems)
+    missing = {s: what for s, what in REQUIRED_PITFALLS.items() if f"wrong_{s}" not in ns}
+    assert not missing, f"pitfalls the book promised and c-pitfalls.ipynb does not show: {missing}"
+
+
+def sections(nb):
+    """[(heading, markdown text, [code sources])] for each '## ' section of a notebook."""
+    out = []
+    for cell in nb["cells"]:
+        text = cell_source(cell)
+        if cell["cell_type"] == "markdown" and text.startswith("## "):
+            out.append((text.splitlines()[0][3:], text, []))
+        elif out and cell["cell_type"] == "markdown":
+            out[-1] = (out[-1][0], out[-1][1] + "\n" + text, out[-1][2])
+        elif out and cell["cell_type"] == "code":
+            out[-1][2].append(text)
+    return out
+
+
+def test_each_pitfall_links_its_chapter_and_ends_with_a_check(pitfalls):
+    nb, _ = pitfalls
+    seen = {}
+    for heading, text, sources in sections(nb):
+        slugs = {s for src in sources for s in re.findall(r"\bwrong_(\w+)\s*[,=]", src)}
+        if not slugs:
+            continue
+        for s in slugs:
+            assert s not in seen, f"wrong_{s} is assigned in '{seen[s]}' and in '{heading}'"
+            seen[s] = heading
+        links = [t for t in LINK.findall(text) if t.startswith("../chapters/")]
+        assert links, f"'{heading}': no link to the chapter that explains it"
+        assert all(chapter_link_ok(t) for t in links), f"'{heading}': {links}"
+        assert re.search(r"^assert\b", sources[-1], flags=re.M), \
+            f"'{heading}': its last cell does not end with a visible check (assert …)"
+    assert len(seen) >= len(REQUIRED_PITFALLS)
+
+
+def test_pitfall_prose_numbers_are_shown_by_outputs():
+    from test_prose_numbers import untraceable
+    nb = json.loads(read(APPENDIX_C))
+    assert not untraceable(nb), f"decimal numbers in prose that no output shows: {untraceable(nb)}"
+
+
+def test_a_wrong_equal_to_its_right_is_caught(pitfalls):
+    _, ns = pitfalls
+    broken = dict(ns, wrong_merge=np.array(ns["right_merge"]))    # the bug "fixed" in the wrong cell
+    assert "wrong_merge equals right_merge: the pitfall shows nothing" in pitfall_problems(broken)
+    del broken["right_pe"]
+    assert "wrong_pe has no right_pe" in pitfall_problems(broken)
+    nb = _notebook("## A pitfall\n\n[chapter 3](../chapters/03-self-attention.ipynb)")
+    nb["cells"].append({"cell_type": "code", "outputs": [], "source":
+                        "import numpy as np\nwrong_x = np.ones(3) / 3\nright_x = np.full(3, 1 / 3)"})
+    assert pitfall_problems(run_notebook(nb)) == ["wrong_x equals right_x: the pitfall shows nothing"]
+    assert not same([np.nan, 1.0], [np.nan, 1.0]) and not same(np.ones(2), np.ones(3))
