@@ -732,8 +732,14 @@ def run_notebook(nb):
     ns = {"__name__": "__notebook__"}
     with np.printoptions(**np.get_printoptions()), contextlib.redirect_stdout(io.StringIO()):
         for i, cell in enumerate(nb["cells"]):
-            if cell["cell_type"] == "code":
+            if cell["cell_type"] != "code":
+                continue
+            try:
                 exec(compile(cell_source(cell), f"<cell {i}>", "exec"), ns)
+            except AssertionError as exc:
+                raise AssertionError(f"cell {i} ({cell.get('id')}): its own check failed, so the "
+                                     f"'wrong' equals the 'right' or the page's claim is false: "
+                                     f"{exc}\n{cell_source(cell)}") from exc
     return ns
 
 
