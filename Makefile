@@ -7,6 +7,8 @@
 #   make execute   re-execute every chapter and appendix notebook in place (nbclient, kernel python3)
 #   make site      render the website with Quarto (conda env from environment.yml)
 #   make bench     run the forward-pass benchmark
+#   make check-pages  build every chapter page from its stored outputs and check in headless
+#                  Chromium that everything fits the text column (needs chromium and npm)
 #   make clean     remove rendered and cached files (keeps .venv)
 #
 # pip runs only when pyproject.toml is newer than the stamp of the extra being installed,
@@ -62,6 +64,12 @@ execute: $(VENV)/.installed-test
 site:
 	@command -v quarto >/dev/null 2>&1 || { echo "quarto not found: run 'conda env create -f environment.yml && conda activate hello-transformer' (or install Quarto from https://quarto.org/docs/get-started/), then 'make site'" >&2; exit 1; }
 	quarto render
+
+# CHECK_PAGES_ARGS: e.g. --report-only, --all, --json, or pages (chapters/03-self-attention.ipynb).
+.PHONY: check-pages
+check-pages: $(VENV)/.installed-pages
+	@test -f node_modules/mathjax/es5/tex-chtml-full.js || npm ci --no-audit --no-fund
+	$(PY) tools/check_pages.py $(CHECK_PAGES_ARGS)
 
 bench: $(VENV)/.installed-test
 	$(PY) benchmarks/bench_forward.py $(BENCH_ARGS)

@@ -10,7 +10,6 @@ torch only the mathlib rows are printed. benchmarks/README.md says how to
 read the table.
 """
 import argparse
-import dataclasses
 import os
 import statistics
 import subprocess
@@ -73,15 +72,37 @@ def matmul_gflops(size=2048, repeats=5):
     return 2 * size ** 3 / best / 1e9
 
 
-def import_time(repeats=5):
-    """Median seconds of `import mathlib` (and of `import numpy`) in a fresh interpreter, less its start-up."""
-    def run(code):
-        t = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], check=True)
-        return time.perf_counter() - t
-    bare = statistics.median(run("pass") for _ in range(repeats))
-    numpy_only = statistics.median(run("import numpy") for _ in range(repeats))
-    full = statistics.median(run("import mathlib") for _ in range(repeats))
+def linear_trick(repeats=7):
+    """What linear's one speed trick buys (mathlib/layers.py): (8, 128, 512) @ (512, 2048) + b as one
+    2-D matrix product with the bias added in place, against numpy's stacked matmul: the timings."""
+    from mathlib import layers
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((8, 128, 512), dtype=np.float32)
+    W, b = rng.standard_normal((512, 2048), dtype=np.float32), rng.standard_normal(2048, dtype=np.float32)
+    return timings([lambda: layers.linear.unchecked(x, W, b), lambda: x @ W + b], repeats, pause=0.1)
+
+
+def import_time(repeats=9):
+    """Median seconds of `import mathlib` (and of `import numpy`) in a fresh interpreter, less its start-up,
+    the runs interleaved, with compiled bytecode cached (in a temporary directory) as an installed package
+    has it, even where PYTHONDONTWRITEBYTECODE is set."""
+    import tempfile
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    codes = {"bare": "pass", "numpy": "import numpy", "mathlib": "import mathlib"}
+    times = {k: [] for k in codes}
+    with tempfile.TemporaryDirectory() as cache:
+        env["PYTHONPYCACHEPREFIX"] = cache
+
+        def run(code):
+            t = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], check=True, env=env)
+            return time.perf_counter() - t
+        for code in codes.values():
+            run(code)                                                    # compile and cache once
+        for _ in range(repeats):
+            for k, code in codes.items():
+                times[k].append(run(code))
+    bare, numpy_only, full = (statistics.median(times[k]) for k in codes)
     heavy = subprocess.run(
         [sys.executable, "-c", "import sys, mathlib; print(', '.join(m for m in ('torch', 'matplotlib', "
                                "'IPython', 'scipy') if m in sys.modules) or 'none')"],
@@ -115,8 +136,8 @@ def main():
     if torch is not None:
         torch.set_num_threads(threads)
 
-    config = dataclasses.replace(transformer.Config.base(vocab_size=args.vocab, max_len=max(512, args.length)),
-                                 final_norm=True)   # torch.nn.Transformer's layout
+    config = transformer.Config(vocab_size=args.vocab, max_len=max(512, args.length),   # the paper's base model,
+                                final_norm=True)                   # in torch.nn.Transformer's layout
     params = transformer.cast_params(transformer.init_params(config, np.random.default_rng(0)), np.float32)
     model = interop.torch_model(config, params, dtype=torch.float32) if torch is not None else None
     n = m = args.length
@@ -136,16 +157,16 @@ def main():
     for batch in args.batch:
         src = rng.integers(1, config.vocab_size, size=(batch, n))   # no padding: id 0 is <pad>
         tgt = rng.integers(1, config.vocab_size, size=(batch, m))
-        X = transformer.embed_with_positions(src, params, config)     # float32 (batch, n, d_model)
-        Y = transformer.embed_with_positions(tgt, params, config)
+        X = transformer.embed_with_positions(src, params)     # float32 (batch, n, d_model)
+        Y = transformer.embed_with_positions(tgt, params)
 
         def ml_stacks():
-            memory = transformer.encoder_stack(X, params, config)
-            return transformer.decoder_stack(Y, memory, params, config)   # causal self-attention by default
+            memory = transformer.encoder_stack(X, params)
+            return transformer.decoder_stack(Y, memory, params)   # causal self-attention by default
 
         cases = [("encoder+decoder", ml_stacks, stack_flops(config, batch, n, m))]
         if not args.no_full:
-            cases.append((f"full, vocab {config.vocab_size}", lambda: transformer.forward(src, tgt, params, config),
+            cases.append((f"full, vocab {config.vocab_size}", lambda: transformer.forward(src, tgt, params),
                           stack_flops(config, batch, n, m) + logits_flops(config, batch, m)))
         torch_fns = {}
         if torch is not None:
@@ -194,6 +215,10 @@ def main():
         f"{what.split(',')[0]} b{batch}: {flops / min(t_ml) / 1e9 / peak:.0%} of peak"
         + (f", ratio {min(t_ml) / min(t_tc):.2f}" if t_tc else "")
         for what, batch, flops, t_ml, t_tc, _ in rows))
+    trick, plain = linear_trick()
+    print(f"linear (8, 128, 512) @ (512, 2048) + b, median (best): {statistics.median(trick) * 1e3:.1f} "
+          f"({min(trick) * 1e3:.1f}) ms as one 2-D product (mathlib's linear), {statistics.median(plain) * 1e3:.1f} "
+          f"({min(plain) * 1e3:.1f}) ms as numpy's stacked x @ W + b")
     full, numpy_only, heavy = import_time()
     print(f"import mathlib: {full * 1e3:.0f} ms in a fresh interpreter (numpy alone: {numpy_only * 1e3:.0f} ms); "
           f"heavy modules it loads: {heavy}")

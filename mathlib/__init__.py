@@ -1,7 +1,8 @@
 """mathlib: the small numpy package behind "Hello, Transformer".
 
 One module per concept; `import mathlib` imports numpy and nothing heavier
-(matplotlib and IPython load only inside the functions of `plot` and `show`).
+(matplotlib and IPython load only inside the functions of `plot` and `show`),
+and builds no parameters (example.PARAMS is built on first use).
 """
 from . import attention, embedding, example, generate, layers, positional, tokens, transformer  # noqa: F401
 

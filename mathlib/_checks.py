@@ -1,66 +1,78 @@
-"""Input checks shared by every mathlib function.
+"""Checks at the doors: what enters mathlib is checked once, where it enters.
 
-Every public function validates its arguments before computing anything, so
-a reader who passes the wrong thing gets one clear sentence instead of a
-NaN six layers later, and nothing is half done: no input is modified, and
-generation checks its arguments before it runs the encoder. Messages name
-the argument and the shapes involved. tests/test_bad_input.py has one test
-per row.
+A public function that takes data from a caller is a *door*: at the bottom of
+its module, `f = checked(f, args_of_f)` makes `f(...)` check its arguments,
+run the formula, and look once at the result. `f.unchecked` is the formula
+alone; the layers inside the stack call it, because their data were checked
+where they entered (encode, decode, forward) and the parameters when they
+were built. So one forward pass of the model checks the token ids and its
+result once each, not every layer's input again.
 
-| problem                                              | example                                              | error      |
-|------------------------------------------------------|------------------------------------------------------|------------|
-| an input or parameter holds NaN or ±inf              | `linear(x, W)` with a NaN in x                       | ValueError |
-| a layer overflows: finite inputs, NaN/inf result     | float32 activations near 3e38 in feed_forward        | ValueError |
-| softmax over NaN, +inf, or a row that is all -inf    | `softmax([0, nan])`                                  | ValueError |
-| an array has too few dimensions                      | `multi_head_attention(x, x, p, 2)` with x of shape (4,) | ValueError |
-| last dimensions do not match (names both shapes)     | X_q (2, 5) but W_Q (4, 6)                            | ValueError |
-| leading (batch) dimensions do not broadcast          | X_q (2, 2, 4) with X_kv (3, 2, 4)                    | ValueError |
-| a parameter has the wrong shape                      | b1 of length 7 for d_ff 8; gamma (3,) for d_model 4  | ValueError |
-| a mask is not boolean                                | a 0/1 float mask                                     | ValueError |
-| a mask has the wrong shape                           | (2, 3) for scores (..., 2, 2)                        | ValueError |
-| a mask hides every key of some query                 | an all-False row; a source made only of padding      | ValueError |
-| n_heads does not divide a weight, or n_heads·d_k / n_heads·d_v disagree with config | W_Q (4, 6) with n_heads 4; config d_k 2 | ValueError |
-| memory does not have one row per source token        | `decode(tgt, memory (3, 4), src of length 2, ...)`    | ValueError |
-| a sequence is longer than config.max_len             | 17 ids for max_len 16; `greedy_decode(max_len=17)`   | ValueError |
-| token ids are not integers in 0..vocab_size-1        | `embed([10], table of 10 rows)`                      | ValueError |
-| a Config size is not a positive integer, d_model odd, eps <= 0 | `Config(d_model=5)`, `Config(n_heads=2.0)`  | ValueError |
-| config.final_norm but params have no final norms     | params drawn with final_norm=False                   | ValueError |
-| a config torch.nn.Transformer cannot hold (interop)  | d_k != d_model / n_heads; final_norm=False           | ValueError |
-| a token is not in the vocabulary (lists the vocabulary and the nearest known tokens) | `tokens.encode("helo", VOCAB)` | KeyError |
-| an id outside the vocabulary when decoding ids to text | `tokens.decode([10], VOCAB)`                       | KeyError   |
+| problem                                          | example                                      | raised by            | error      |
+|--------------------------------------------------|----------------------------------------------|----------------------|------------|
+| an input holds NaN or ±inf                       | `linear(x, W)` with a NaN in x               | the door             | ValueError |
+| a parameter holds NaN or ±inf                    | `AttentionParams(...)` with a NaN in W_O     | building parameters  | ValueError |
+| a computation overflows: finite inputs, NaN/inf result | float32 activations near 3e38 in feed_forward | the door's result | ValueError |
+| softmax over NaN, +inf, or a row that is all -inf | `softmax([0, nan])`                         | softmax              | ValueError |
+| an array has too few dimensions                  | `multi_head_attention(x, x, p)`, x (4,)      | the door             | ValueError |
+| last dimensions do not match (names both shapes) | X_q (2, 5) but W_Q (4, 6)                    | the door             | ValueError |
+| leading (batch) dimensions do not broadcast      | X_q (2, 2, 4) with X_kv (3, 2, 4)            | the door             | ValueError |
+| a parameter has the wrong shape                  | b1 (7,) for W1 (4, 8); W_Q (4, 6) for d_k 2  | building parameters  | ValueError |
+| a mask is not boolean                            | a 0/1 float mask                             | the door             | ValueError |
+| a mask has the wrong shape                       | (2, 3) for scores (..., 2, 2)                | the door             | ValueError |
+| a mask hides every key of some query             | an all-False row; a source of only padding   | the door             | ValueError |
+| n_heads does not divide W_Q / W_V, or n_heads·d_k, n_heads·d_v disagree with config | W_Q (4, 6), n_heads 4 | building parameters | ValueError |
+| memory and memory_mask disagree                  | memory (3, 4) with memory_mask (1, 2)        | decode               | ValueError |
+| a sequence is longer than config.max_len         | 17 ids for max_len 16; `greedy_decode(max_len=17)` | encode, decode, generate | ValueError |
+| token ids are not integers in 0..vocab_size-1    | `embed([10], table of 10 rows)`              | the door             | ValueError |
+| a Config size is not a positive integer, d_model odd, eps <= 0 | `Config(d_model=5)`, `Config(n_heads=2.0)` | Config | ValueError |
+| final norms missing with config.final_norm (or given without it) | params built for final_norm=False | building parameters | ValueError |
+| config.tie_embeddings but W_out is not embedding.T | a separately drawn W_out                   | building parameters  | ValueError |
+| a config torch.nn.Transformer cannot hold (interop) | d_k != d_model / n_heads; final_norm=False | interop             | ValueError |
+| a bad generation argument                        | max_len 0, sos_id 10, temperature 0, top_k 11 | generate, sampling  | ValueError |
+| a token is not in the vocabulary (lists the vocabulary and the nearest known tokens) | `text_to_ids("helo", VOCAB)` | tokens | KeyError |
+| an id outside the vocabulary when turning ids into text | `ids_to_text([10], VOCAB)`            | tokens               | KeyError   |
 
-Inputs are scanned for NaN/inf on entry. Large parameters (weights) are not
-scanned again on every call, which at paper scale would cost a pass over
-every weight: a non-finite weight always reaches the layer's result, and
-`check_computed` looks at that result and only then searches the weights to
-name the culprit.
+The doors: linear, softmax, layer_norm, feed_forward, scaled_dot_product_attention,
+multi_head_attention, one_hot, embed, positional_encoding, embed_with_positions,
+encode, decode, forward, generate, greedy_decode, sample_decode and
+sample_probabilities. The functions between them (encoder_layer, decoder_layer,
+the stacks, add_and_norm, output_logits, split_heads, merge_heads) trust their
+inputs. A failed call changes nothing: no input is written to, and generation
+checks every argument before it runs the encoder. tests/test_bad_input.py has
+a test per row.
 """
+import dataclasses
+import functools
+
 import numpy as np
 
 
-def as_float_array(name, x):
-    """x as a floating numpy array (float32 stays float32, ints and bools become float64), checked finite."""
-    a = np.asarray(x)
-    kind = a.dtype.kind
-    if kind != "f":
-        if kind not in "iub":  # complex, object, strings, dates …
-            raise ValueError(f"{name} must be a real numeric array, got dtype {a.dtype}")
-        a = a.astype(np.float64)
-    if not all_finite(a):
-        bad = int(np.size(a) - np.count_nonzero(np.isfinite(a)))
-        raise ValueError(f"{name} contains {bad} non-finite value(s) (NaN or inf); shape {a.shape}")
-    return a
+def checked(formula, check, result=True):
+    """The door of `formula`: check(*args, **kwargs) raises ValueError or returns the
+    arguments (converted where needed), then the formula runs on them. With `result`,
+    an array result (or a tuple of them) holding NaN or inf raises ValueError: some
+    step overflowed. door.unchecked is the formula itself."""
+    @functools.wraps(formula)
+    def door(*args, **kwargs):
+        out = formula(*check(*args, **kwargs))
+        if result:
+            for a in out if isinstance(out, tuple) else (out,):
+                if isinstance(a, np.ndarray) and a.dtype.kind == "f" and not finite(a):
+                    raise ValueError(f"{formula.__name__} overflowed: its result holds NaN or inf although its "
+                                     f"inputs are finite (shape {a.shape}, dtype {a.dtype})")
+        return out
+    door.unchecked = formula
+    return door
 
 
-def all_finite(a):
+def finite(a):
     """True if no entry of the floating array `a` is NaN or ±inf.
 
-    Fast path: the dot product a·a (one BLAS call, no temporary array) is NaN or
-    inf whenever some entry is; if it is finite, every entry is. Only when it
-    overflows (or some entry is not finite) do we look entry by entry.
+    One BLAS pass: a·a is finite exactly when every entry is, unless it
+    overflows, and only then (or when some entry is not finite) do we look
+    entry by entry.
     """
-    if a.size == 0:
-        return True
     flat = a.reshape(-1)
     with np.errstate(over="ignore", invalid="ignore"):
         if np.isfinite(np.dot(flat, flat)):
@@ -68,46 +80,38 @@ def all_finite(a):
     return bool(np.isfinite(a).all())
 
 
-def check_computed(result, what, **sources):
-    """Raise ValueError if `result`, computed from checked-finite inputs, holds NaN or inf.
-
-    The parameters of a layer are not scanned on every call (at paper scale that
-    would read every weight a second time); a non-finite weight always shows up
-    in the layer's result, and only then are the `sources` (name=array) searched
-    to name the culprit. `what` names the computation, for the overflow case.
-    """
-    if all_finite(result):
-        return result
-    for name, a in sources.items():
-        a = np.asarray(a)
-        if a.dtype.kind == "f" and not all_finite(a):
-            bad = int(a.size - np.count_nonzero(np.isfinite(a)))
-            raise ValueError(f"{name} contains {bad} non-finite value(s) (NaN or inf); shape {a.shape}")
-    raise ValueError(f"{what} overflowed: its result holds NaN or inf although its inputs are finite "
-                     f"(shape {result.shape}, dtype {result.dtype})")
+def float_array(name, x):
+    """x as a floating array (float32 stays float32; ints and bools become float64), checked finite."""
+    a = np.asarray(x)
+    if a.dtype.kind != "f":
+        if a.dtype.kind not in "iub":  # complex, object, strings, dates …
+            raise ValueError(f"{name} must be a real numeric array, got dtype {a.dtype}")
+        a = a.astype(np.float64)
+    if a.size and not finite(a):
+        bad = int(a.size - np.count_nonzero(np.isfinite(a)))
+        raise ValueError(f"{name} contains {bad} non-finite value(s) (NaN or inf); shape {a.shape}")
+    return a
 
 
-def require_ndim(name, a, ndim, what):
+def ndim_at_least(name, a, ndim, what):
     if a.ndim < ndim:
         raise ValueError(f"{name} must have at least {ndim} dimension(s) {what}, got shape {a.shape}")
 
 
-def require_last_dim(name, a, size, source):
-    """a.shape[-1] must equal `size`, which comes from `source` (a phrase naming the other array)."""
+def last_dim(name, a, size, source):
+    """a.shape[-1] must be `size`, which `source` (a phrase naming the other array) needs."""
     if a.shape[-1] != size:
-        raise ValueError(
-            f"{name} has last dimension {a.shape[-1]} (shape {a.shape}) but {source} needs {size}"
-        )
+        raise ValueError(f"{name} has last dimension {a.shape[-1]} (shape {a.shape}) but {source} needs {size}")
 
 
-def require_shape(name, a, shape):
-    if tuple(a.shape) != tuple(shape):
-        raise ValueError(f"{name} must have shape {tuple(shape)}, got {tuple(a.shape)}")
+def shape(name, a, want):
+    if tuple(np.shape(a)) != tuple(want):
+        raise ValueError(f"{name} must have shape {tuple(want)}, got {tuple(np.shape(a))}")
 
 
-def broadcast_batch(names, arrays, core_dims):
-    """Check that the leading (batch) dimensions of several arrays broadcast together."""
-    leads = [a.shape[: a.ndim - k] for a, k in zip(arrays, core_dims)]
+def batch(names, arrays, core_dims):
+    """The broadcast shape of the leading (batch) dimensions of several arrays."""
+    leads = [a.shape[:a.ndim - k] for a, k in zip(arrays, core_dims)]
     try:
         return np.broadcast_shapes(*leads)
     except ValueError:
@@ -115,20 +119,58 @@ def broadcast_batch(names, arrays, core_dims):
         raise ValueError(f"batch dimensions do not broadcast: {described}") from None
 
 
-def check_params(params):
-    """Called when a parameter dataclass is created: every field becomes a real floating array
-    (integers → float64), checked finite, matrices named in the message. Runs once per
-    parameter set, not on every forward pass."""
-    for name, value in vars(params).items():
-        a = np.asarray(value)
-        if a.dtype.kind not in "fiub":
-            raise ValueError(f"{name} must be a real numeric array, got dtype {a.dtype}")
-        if a.dtype.kind != "f":
-            a = a.astype(np.float64)
-        if not all_finite(a):
-            bad = int(a.size - np.count_nonzero(np.isfinite(a)))
-            raise ValueError(f"{name} contains {bad} non-finite value(s) (NaN or inf); shape {a.shape}")
-        if name.startswith("W") and a.ndim != 2:
-            raise ValueError(f"{name} must be a matrix (d_in, d_out), got shape {a.shape}")
+def positive_int(name, v, least=1):
+    """v as an int, if it is an integer >= least (1: positive; bools are not integers here)."""
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < least:
+        raise ValueError(f"{name} must be {'a positive integer' if least == 1 else f'an integer >= {least}'}, "
+                         f"got {v!r}")
+    return int(v)
+
+
+def mask(m, n_q, n_k, lead, name="mask"):
+    """A boolean mask broadcastable to (*lead, n_q, n_k) that leaves every query some key."""
+    m = np.asarray(m)
+    if m.dtype != bool:
+        raise ValueError(f"{name} must be boolean (True = may attend), got dtype {m.dtype}")
+    ndim_at_least(name, m, 2, "(n_q, n_k)")
+    if m.shape[-2] not in (1, n_q) or m.shape[-1] != n_k:
+        raise ValueError(f"{name} has shape {m.shape} but the scores have shape (..., {n_q}, {n_k})")
+    try:
+        np.broadcast_shapes(m.shape[:-2], lead)
+    except ValueError:
+        raise ValueError(f"{name} batch dimensions {m.shape[:-2]} do not broadcast with {lead}") from None
+    if not m.any(axis=-1).all():
+        raise ValueError(f"{name} hides every key from at least one query; that row has no attention")
+    return m
+
+
+def token_ids(name, ids, vocab_size, max_len=None):
+    """Integer ids in 0..vocab_size-1; with max_len, (..., n) with 1 <= n <= max_len."""
+    ids = np.asarray(ids)
+    if ids.dtype == bool or not np.issubdtype(ids.dtype, np.integer):
+        raise ValueError(f"{name} must be integer token ids, got dtype {ids.dtype}")
+    if ids.size and (ids.min() < 0 or ids.max() >= vocab_size):
+        raise ValueError(f"{name} must lie in 0..{vocab_size - 1} (vocab_size {vocab_size}), "
+                         f"got {ids.min()}..{ids.max()}")
+    if max_len is not None:
+        ndim_at_least(name, ids, 1, "(n,)")
+        n = ids.shape[-1]
+        if n == 0:
+            raise ValueError(f"{name} is empty: a sequence needs at least one token")
+        if n > max_len:
+            raise ValueError(f"{name}: a sequence of length {n} is longer than config.max_len={max_len}")
+    return ids
+
+
+def parameters(p, matrices):
+    """Called when a parameter dataclass is built: every array field becomes a real, finite
+    floating array (integers → float64); the fields named in `matrices` must be 2-D."""
+    for f in dataclasses.fields(p):
+        if f.type is not np.ndarray:                # n_heads, eps
+            continue
+        value = getattr(p, f.name)
+        a = float_array(f.name, value)
+        if f.name in matrices and a.ndim != 2:
+            raise ValueError(f"{f.name} must be a matrix (d_in, d_out), got shape {a.shape}")
         if a is not value:
-            setattr(params, name, a)
+            setattr(p, f.name, a)

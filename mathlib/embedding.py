@@ -1,31 +1,43 @@
-"""Token embeddings: one-hot vectors, and the lookup that equals one-hot × matrix."""
+"""Token embeddings: one-hot vectors, and the lookup that equals one-hot × matrix.
+
+The ids and the table are checked at the bottom of this file, once; `embed.unchecked`
+is the lookup alone, for ids that were checked where they entered.
+"""
 import numpy as np
 
-from ._checks import as_float_array, require_ndim
-
-
-def _check_ids(ids, vocab_size):
-    ids = np.asarray(ids)
-    if ids.dtype == bool or not np.issubdtype(ids.dtype, np.integer):
-        raise ValueError(f"ids must be integer token ids, got dtype {ids.dtype}")
-    if ids.size and (ids.min() < 0 or ids.max() >= vocab_size):
-        raise ValueError(f"ids must lie in 0..{vocab_size - 1} (vocab_size {vocab_size}), got {ids.min()}..{ids.max()}")
-    return ids
+from . import _checks
 
 
 def one_hot(ids, vocab_size):
-    """ids: (...,) ints → (..., vocab_size) with a single 1 per row at the token's id."""
-    ids = _check_ids(ids, vocab_size)
+    """ids: (...,) ints → (..., vocab_size) with a single 1 per row at the token's id.
+
+    >>> one_hot(np.array([2, 0]), 3).tolist()
+    [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
+    """
     return (ids[..., None] == np.arange(vocab_size)).astype(np.float64)
 
 
 def embed(ids, table):
-    """Row lookup: ids (...,) into table (vocab_size, d_model) → (..., d_model).
+    """Row lookup: ids (...,) into table (vocab, d_model) → (..., d_model).
 
-    The same as one_hot(ids, vocab_size) @ table, without the multiplications:
-    the neuron view is a layer of vocab_size inputs with exactly one input on.
+    The same as one_hot(ids, vocab_size) @ table, without multiplying: the
+    neuron view is a layer of vocab_size inputs with exactly one input on.
     """
-    table = as_float_array("table", table)
-    require_ndim("table", table, 2, "(vocab_size, d_model)")
-    ids = _check_ids(ids, table.shape[0])
     return table[ids]
+
+
+# --- the doors ------------------------------------------------------------------------------
+
+def _one_hot_args(ids, vocab_size):
+    vocab_size = _checks.positive_int("vocab_size", vocab_size)
+    return _checks.token_ids("ids", ids, vocab_size), vocab_size
+
+
+def _embed_args(ids, table):
+    table = _checks.float_array("table", table)
+    _checks.ndim_at_least("table", table, 2, "(vocab_size, d_model)")
+    return _checks.token_ids("ids", ids, table.shape[0]), table
+
+
+one_hot = _checks.checked(one_hot, _one_hot_args, result=False)
+embed = _checks.checked(embed, _embed_args, result=False)

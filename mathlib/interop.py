@@ -34,16 +34,48 @@ config.final_norm = True, because nn.Transformer always ends each stack with
 one more layer norm (`encoder.norm`, `decoder.norm`). Embedding scaling by
 √d_model and the positional encoding are computations, not parameters:
 `torch_model` below adds them so its output equals `transformer.forward`.
+With config.tie_embeddings, generator.weight is exported equal to
+embedding.weight (and the torch model shares one tensor between them).
+
+Both directions go through one table of names (`torch_name`), applied to the
+paths of mathlib's parameter walker; importing builds the parameters through
+transformer.init_params, with a `draw` that reads the state_dict.
 """
+import re
+
 import numpy as np
 
-from .attention import AttentionParams, check_attention_params
-from .layers import FeedForwardParams, LayerNormParams
-from .transformer import DecoderLayerParams, EncoderLayerParams, TransformerParams
+from .attention import AttentionParams
+from .transformer import DecoderLayerParams, EncoderLayerParams, init_layer, init_params, map_arrays
 
 EMBEDDING = "embedding.weight"
 GENERATOR_WEIGHT = "generator.weight"
 GENERATOR_BIAS = "generator.bias"
+
+_ATTENTION = {"W_Q": ("in_proj_weight", 0), "W_K": ("in_proj_weight", 1), "W_V": ("in_proj_weight", 2),
+              "b_Q": ("in_proj_bias", 0), "b_K": ("in_proj_bias", 1), "b_V": ("in_proj_bias", 2),
+              "W_O": ("out_proj.weight", None), "b_O": ("out_proj.bias", None)}
+_OTHER = {"W1": "linear1.weight", "b1": "linear1.bias", "W2": "linear2.weight", "b2": "linear2.bias",
+          "gamma": "weight", "beta": "bias", "embedding": EMBEDDING, "W_out": GENERATOR_WEIGHT,
+          "b_out": GENERATOR_BIAS}
+
+
+def torch_name(path):
+    """The state_dict name of the mathlib parameter at `path`, and which third of the packed
+    in_proj it is (0, 1, 2 for Q, K, V; None if not packed). Matrices are also transposed:
+    "decoder_layers[1].cross_attn.W_K" → ("decoder.layers.1.multihead_attn.in_proj_weight", 1)."""
+    *where, field = path.split(".")
+    names = []
+    for w in where:
+        m = re.fullmatch(r"(encoder|decoder)_layers\[(\d+)\]", w)
+        if m:
+            names.append(f"{m[1]}.layers.{m[2]}")
+        elif w in ("encoder_norm", "decoder_norm"):
+            names.append(w.replace("_", "."))
+        elif w != "ffn":                                     # self_attn, norm1, norm2, norm3
+            names.append("multihead_attn" if w == "cross_attn" else w)
+    name, block = _ATTENTION[field] if field in _ATTENTION else (_OTHER[field], None)
+    return ".".join(names + [name]), block
 
 
 def check_torch_compatible(config):
@@ -61,186 +93,128 @@ def check_torch_compatible(config):
             "final_norm=True (e.g. dataclasses.replace(config, final_norm=True))")
 
 
-def _tensor(a):
+# --- mathlib → torch -----------------------------------------------------------------------
+
+def _export(tree):
+    """{state_dict name: tensor} for every array of a parameter tree (copies; in_proj packed)."""
     import torch
-    return torch.from_numpy(np.array(a, copy=True))  # a copy: the two sides never share memory
+    out, packed = {}, {}
 
+    def put(path, a):
+        name, block = torch_name(path)
+        value = _transposed(path, a)                         # torch Linear stores (out, in)
+        if block is None:
+            out[name] = value
+        else:
+            packed.setdefault(name, [None] * 3)[block] = value
+        return a
+    map_arrays(put, tree)
+    out.update({name: np.concatenate(parts) for name, parts in packed.items()})   # [Q; K; V]
+    return {name: torch.from_numpy(np.array(v, copy=True)) for name, v in out.items()}
 
-def _array(t, name):
-    """A numpy copy of a tensor (or array) from a state_dict."""
-    if hasattr(t, "detach"):
-        t = t.detach().cpu().numpy()
-    a = np.array(t, copy=True)
-    if not np.issubdtype(a.dtype, np.floating):
-        raise ValueError(f"{name} must hold floating-point numbers, got dtype {a.dtype}")
-    return a
-
-
-def _take(sd, name, shape):
-    if name not in sd:
-        raise KeyError(f"the state_dict has no {name!r}")
-    a = _array(sd[name], name)
-    if a.shape != tuple(shape):
-        raise ValueError(f"{name} has shape {a.shape}, but the config needs {tuple(shape)}")
-    return a
-
-
-# --- one attention layer -----------------------------------------------------
 
 def attention_to_torch(p):
-    """AttentionParams → {"in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias"},
-    the state_dict of a torch.nn.MultiheadAttention(d_model, n_heads)."""
+    """AttentionParams → the state_dict of a torch.nn.MultiheadAttention(d_model, n_heads)."""
     d_model = p.W_Q.shape[0]
-    for name in ("W_Q", "W_K", "W_V"):
-        W = getattr(p, name)
-        if W.shape != (d_model, d_model):
-            raise ValueError(f"{name} has shape {W.shape}; torch.nn.MultiheadAttention needs "
-                             f"({d_model}, {d_model}), i.e. n_heads·d_k = d_model")
-    return {
-        "in_proj_weight": _tensor(np.concatenate([p.W_Q.T, p.W_K.T, p.W_V.T], axis=0)),  # (3·d_model, d_model)
-        "in_proj_bias": _tensor(np.concatenate([p.b_Q, p.b_K, p.b_V])),
-        "out_proj.weight": _tensor(p.W_O.T),
-        "out_proj.bias": _tensor(p.b_O),
-    }
-
-
-def attention_from_torch(sd, d_model, prefix=""):
-    """The inverse of attention_to_torch; keys are looked up as prefix + name."""
-    W_in = _take(sd, prefix + "in_proj_weight", (3 * d_model, d_model))
-    b_in = _take(sd, prefix + "in_proj_bias", (3 * d_model,))
-    W_Q, W_K, W_V = (W_in[i * d_model:(i + 1) * d_model].T.copy() for i in range(3))
-    b_Q, b_K, b_V = (b_in[i * d_model:(i + 1) * d_model].copy() for i in range(3))
-    return AttentionParams(W_Q=W_Q, W_K=W_K, W_V=W_V,
-                           W_O=_take(sd, prefix + "out_proj.weight", (d_model, d_model)).T.copy(),
-                           b_Q=b_Q, b_K=b_K, b_V=b_V,
-                           b_O=_take(sd, prefix + "out_proj.bias", (d_model,)))
-
-
-# --- layers ------------------------------------------------------------------
-
-def _ffn_to_torch(p):
-    return {"linear1.weight": _tensor(p.W1.T), "linear1.bias": _tensor(p.b1),
-            "linear2.weight": _tensor(p.W2.T), "linear2.bias": _tensor(p.b2)}
-
-
-def _ffn_from_torch(sd, d_model, d_ff, prefix):
-    return FeedForwardParams(W1=_take(sd, prefix + "linear1.weight", (d_ff, d_model)).T.copy(),
-                             b1=_take(sd, prefix + "linear1.bias", (d_ff,)),
-                             W2=_take(sd, prefix + "linear2.weight", (d_model, d_ff)).T.copy(),
-                             b2=_take(sd, prefix + "linear2.bias", (d_model,)))
-
-
-def _norm_to_torch(p, name):
-    return {f"{name}.weight": _tensor(p.gamma), f"{name}.bias": _tensor(p.beta)}
-
-
-def _norm_from_torch(sd, d_model, name):
-    return LayerNormParams(gamma=_take(sd, f"{name}.weight", (d_model,)),
-                           beta=_take(sd, f"{name}.bias", (d_model,)))
-
-
-def _prefixed(prefix, d):
-    return {prefix + k: v for k, v in d.items()}
+    if any(W.shape != (d_model, d_model) for W in (p.W_Q, p.W_K, p.W_V)):
+        raise ValueError(f"W_Q, W_K, W_V have shapes {p.W_Q.shape}, {p.W_K.shape}, {p.W_V.shape}; "
+                         f"torch.nn.MultiheadAttention needs ({d_model}, {d_model}), i.e. n_heads·d_k = d_model")
+    return _export(p)
 
 
 def encoder_layer_to_torch(p):
     """EncoderLayerParams → the state_dict of one torch.nn.TransformerEncoderLayer."""
-    return {**_prefixed("self_attn.", attention_to_torch(p.self_attn)), **_ffn_to_torch(p.ffn),
-            **_norm_to_torch(p.norm1, "norm1"), **_norm_to_torch(p.norm2, "norm2")}
-
-
-def encoder_layer_from_torch(sd, d_model, d_ff, prefix=""):
-    """The inverse of encoder_layer_to_torch; keys are looked up as prefix + name."""
-    return EncoderLayerParams(self_attn=attention_from_torch(sd, d_model, prefix + "self_attn."),
-                              norm1=_norm_from_torch(sd, d_model, prefix + "norm1"),
-                              ffn=_ffn_from_torch(sd, d_model, d_ff, prefix),
-                              norm2=_norm_from_torch(sd, d_model, prefix + "norm2"))
+    return _export(p)
 
 
 def decoder_layer_to_torch(p):
     """DecoderLayerParams → the state_dict of one torch.nn.TransformerDecoderLayer
     (torch calls the cross-attention `multihead_attn`)."""
-    return {**_prefixed("self_attn.", attention_to_torch(p.self_attn)),
-            **_prefixed("multihead_attn.", attention_to_torch(p.cross_attn)), **_ffn_to_torch(p.ffn),
-            **_norm_to_torch(p.norm1, "norm1"), **_norm_to_torch(p.norm2, "norm2"),
-            **_norm_to_torch(p.norm3, "norm3")}
+    return _export(p)
 
 
-def decoder_layer_from_torch(sd, d_model, d_ff, prefix=""):
-    """The inverse of decoder_layer_to_torch; keys are looked up as prefix + name."""
-    return DecoderLayerParams(self_attn=attention_from_torch(sd, d_model, prefix + "self_attn."),
-                              norm1=_norm_from_torch(sd, d_model, prefix + "norm1"),
-                              cross_attn=attention_from_torch(sd, d_model, prefix + "multihead_attn."),
-                              norm2=_norm_from_torch(sd, d_model, prefix + "norm2"),
-                              ffn=_ffn_from_torch(sd, d_model, d_ff, prefix),
-                              norm3=_norm_from_torch(sd, d_model, prefix + "norm3"))
-
-
-# --- the whole model ---------------------------------------------------------
-
-def to_torch_state_dict(params, config):
+def to_torch_state_dict(params):
     """TransformerParams → {name: torch.Tensor} with nn.Transformer's names plus
     embedding.weight, generator.weight and generator.bias (see the module docstring).
 
     Tensors keep the parameters' dtype and are copies. Load them into
-    `torch_model(config)` directly, or into a plain nn.Transformer after
+    `torch_model(params.config)` directly, or into a plain nn.Transformer after
     dropping the three extra names.
     """
-    check_torch_compatible(config)
-    c = config
-    if len(params.encoder_layers) != c.n_encoder_layers or len(params.decoder_layers) != c.n_decoder_layers:
-        raise ValueError(f"params have {len(params.encoder_layers)} + {len(params.decoder_layers)} layers, "
-                         f"config says {c.n_encoder_layers} + {c.n_decoder_layers}")
-    if params.encoder_norm is None or params.decoder_norm is None:
-        raise ValueError("params have no encoder_norm/decoder_norm, which torch.nn.Transformer always has; "
-                         "draw them with a config that has final_norm=True")
-    for p in params.encoder_layers:
-        check_attention_params(p.self_attn, c.n_heads)
-    for p in params.decoder_layers:
-        check_attention_params(p.self_attn, c.n_heads)
-        check_attention_params(p.cross_attn, c.n_heads)
-    sd = {}
-    for i, p in enumerate(params.encoder_layers):
-        sd.update(_prefixed(f"encoder.layers.{i}.", encoder_layer_to_torch(p)))
-    sd.update(_norm_to_torch(params.encoder_norm, "encoder.norm"))
-    for i, p in enumerate(params.decoder_layers):
-        sd.update(_prefixed(f"decoder.layers.{i}.", decoder_layer_to_torch(p)))
-    sd.update(_norm_to_torch(params.decoder_norm, "decoder.norm"))
-    sd[EMBEDDING] = _tensor(params.embedding)
-    sd[GENERATOR_WEIGHT] = _tensor(params.W_out.T)
-    sd[GENERATOR_BIAS] = _tensor(params.b_out)
-    return sd
+    check_torch_compatible(params.config)
+    sd = _export(params)
+    return {name: sd[name] for name in to_torch_state_dict_names(params.config)}
+
+
+# --- torch → mathlib -----------------------------------------------------------------------
+
+def _reader(state_dict, prefix=""):
+    """A `draw` for init_params that reads each parameter from state_dict (numpy copies)."""
+    def read(rng, path, shape):
+        name, block = torch_name(path)
+        name = prefix + name
+        if name not in state_dict:
+            raise KeyError(f"the state_dict has no {name!r}")
+        t = state_dict[name]
+        a = np.array(t.detach().cpu().numpy() if hasattr(t, "detach") else t, copy=True)
+        if not np.issubdtype(a.dtype, np.floating):
+            raise ValueError(f"{name} must hold floating-point numbers, got dtype {a.dtype}")
+        rows = shape[::-1] if len(shape) == 2 and not path.endswith("embedding") else shape   # (out, in)
+        want = (3 * rows[0], *rows[1:]) if block is not None else rows
+        if a.shape != tuple(want):
+            raise ValueError(f"{name} has shape {a.shape}, but the config needs {tuple(want)}")
+        if block is not None:
+            a = a[block * rows[0]:(block + 1) * rows[0]]
+        return _transposed(path, a).copy()
+    return read
+
+
+def _transposed(path, a):
+    """A matrix as the other side stores it: Linear weights are transposed, the embedding table is not."""
+    return a.T if a.ndim == 2 and not path.endswith("embedding") else a
+
+
+def attention_from_torch(state_dict, n_heads, prefix=""):
+    """The inverse of attention_to_torch, for a torch.nn.MultiheadAttention with n_heads heads."""
+    d_model = np.shape(state_dict[prefix + "in_proj_weight"])[1]
+    read = _reader(state_dict, prefix)
+    return AttentionParams(**{k: read(None, k, (d_model, d_model) if k[0] == "W" else (d_model,))
+                              for k in _ATTENTION}, n_heads=n_heads)
+
+
+def encoder_layer_from_torch(state_dict, config, prefix=""):
+    """One torch.nn.TransformerEncoderLayer's state_dict → EncoderLayerParams for `config`."""
+    return init_layer(EncoderLayerParams, config, None, _reader(state_dict, prefix))
+
+
+def decoder_layer_from_torch(state_dict, config, prefix=""):
+    """One torch.nn.TransformerDecoderLayer's state_dict → DecoderLayerParams for `config`."""
+    return init_layer(DecoderLayerParams, config, None, _reader(state_dict, prefix))
 
 
 def from_torch_state_dict(state_dict, config):
     """{name: tensor or array} (the names of to_torch_state_dict) → TransformerParams (numpy copies).
 
+    Built by transformer.init_params with a `draw` that reads the state_dict.
     Arrays keep the tensors' floating dtype. Raises KeyError for a missing
     name, ValueError for a wrong shape or for names that the config has no
     place for (e.g. a seventh layer when config says six).
     """
     check_torch_compatible(config)
-    c = config
     sd = dict(state_dict)
     missing_extra = [k for k in (EMBEDDING, GENERATOR_WEIGHT, GENERATOR_BIAS) if k not in sd]
     if missing_extra:
         raise KeyError(f"the state_dict has no {', '.join(missing_extra)}: torch.nn.Transformer itself has no "
                        f"embedding or output layer; add them under these names (an nn.Embedding(vocab_size, "
                        f"d_model) and an nn.Linear(d_model, vocab_size)), e.g. with mathlib.interop.torch_model")
-    params = TransformerParams(
-        embedding=_take(sd, EMBEDDING, (c.vocab_size, c.d_model)),
-        encoder_layers=[encoder_layer_from_torch(sd, c.d_model, c.d_ff, f"encoder.layers.{i}.")
-                        for i in range(c.n_encoder_layers)],
-        decoder_layers=[decoder_layer_from_torch(sd, c.d_model, c.d_ff, f"decoder.layers.{i}.")
-                        for i in range(c.n_decoder_layers)],
-        W_out=_take(sd, GENERATOR_WEIGHT, (c.vocab_size, c.d_model)).T.copy(),
-        b_out=_take(sd, GENERATOR_BIAS, (c.vocab_size,)),
-        encoder_norm=_norm_from_torch(sd, c.d_model, "encoder.norm"),
-        decoder_norm=_norm_from_torch(sd, c.d_model, "decoder.norm"))
     unused = sorted(set(sd) - set(to_torch_state_dict_names(config)))
     if unused:
         raise ValueError(f"the state_dict has names this config has no place for: {', '.join(unused[:8])}"
                          f"{' …' if len(unused) > 8 else ''}")
+    read = _reader(sd)
+    params = init_params(config, None, draw=read)
+    if config.tie_embeddings and not np.array_equal(read(None, "W_out", params.W_out.shape), params.W_out):
+        raise ValueError("config.tie_embeddings is True but generator.weight differs from embedding.weight")
     return params
 
 
@@ -288,6 +262,8 @@ def torch_model(config, params=None, dtype=None):
             self.encoder.enable_nested_tensor = self.encoder.use_nested_tensor = False
             self.embedding = nn.Embedding(c.vocab_size, c.d_model)
             self.generator = nn.Linear(c.d_model, c.vocab_size)
+            if c.tie_embeddings:
+                self.generator.weight = self.embedding.weight          # one tensor, used twice
 
         def embed_ids(self, ids):
             X = self.embedding(ids)
@@ -309,5 +285,5 @@ def torch_model(config, params=None, dtype=None):
         dtype = torch.float64 if params is None else torch.from_numpy(np.zeros(0, params.embedding.dtype)).dtype
     model = TorchTransformer().to(dtype).eval()
     if params is not None:
-        model.load_state_dict(to_torch_state_dict(params, config))
+        model.load_state_dict(to_torch_state_dict(params))
     return model

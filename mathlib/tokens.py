@@ -9,16 +9,23 @@ _WORD = re.compile(r"[^\W_]+|[^\w\s]")  # runs of letters/digits, or one punctua
 
 
 def tokenize(text):
-    """Lower-case words and punctuation marks: "Hello World!" → ['hello', 'world', '!']."""
+    """Lower-case words and punctuation marks.
+
+    >>> tokenize("Hello World!")
+    ['hello', 'world', '!']
+    """
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, got {type(text).__name__}")
     return _WORD.findall(text.lower())
 
 
-def encode(text, vocab):
-    """Token ids of `text` in `vocab` (a sequence of tokens; a token's id is its index).
+def text_to_ids(text, vocab):
+    """Token ids (int64) of `text` (a str, or a list of tokens) in `vocab`, where a token's id is its index.
 
     An unknown token raises KeyError naming it, the nearest known tokens and the vocabulary.
+
+    >>> text_to_ids("Hello World", ["<pad>", "hello", "world"]).tolist()
+    [1, 2]
     """
     index = {tok: i for i, tok in enumerate(vocab)}
     ids = []
@@ -31,8 +38,8 @@ def encode(text, vocab):
     return np.array(ids, dtype=np.int64)
 
 
-def decode(ids, vocab):
-    """The tokens for `ids`, joined by spaces."""
+def ids_to_text(ids, vocab):
+    """The tokens for `ids`, joined by spaces; an id outside the vocabulary raises KeyError."""
     ids = np.asarray(ids).reshape(-1)
     bad = [int(i) for i in ids if not 0 <= i < len(vocab)]
     if bad:

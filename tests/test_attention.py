@@ -7,9 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from mathlib.attention import (AttentionParams, causal_mask, check_attention_params, merge_heads,
-                               multi_head_attention, padding_mask, scaled_dot_product_attention, softmax,
-                               split_heads)
+from mathlib.attention import (AttentionParams, causal_mask, merge_heads, multi_head_attention, padding_mask,
+                               scaled_dot_product_attention, softmax, split_heads)
 
 LN2, LN3 = math.log(2), math.log(3)
 
@@ -22,7 +21,7 @@ def random_params(rng, d_model, n_heads, d_k, d_v, dtype=np.float64):
                            b_Q=rng.normal(size=n_heads * d_k).astype(dtype),
                            b_K=rng.normal(size=n_heads * d_k).astype(dtype),
                            b_V=rng.normal(size=n_heads * d_v).astype(dtype),
-                           b_O=rng.normal(size=d_model).astype(dtype))
+                           b_O=rng.normal(size=d_model).astype(dtype), n_heads=n_heads)
 
 
 # --- softmax -------------------------------------------------------------------
@@ -132,6 +131,14 @@ def test_attention_keeps_float32():
     np.testing.assert_allclose(out, [[3.0, 2.0], [2.0, 4.0]], rtol=1e-6)
 
 
+def test_a_hidden_key_stays_hidden_however_large_its_score():
+    # d_k = 1: scores q·k = [0, 20000]. The second key is masked; with -1e4 added instead of -inf it
+    # would still score 10000 and take all the weight (fact 14), with -inf it gets exactly 0.
+    out, w = scaled_dot_product_attention(np.array([[1.0]]), np.array([[0.0], [20000.0]]),
+                                          np.array([[1.0], [2.0]]), np.array([[True, False]]))
+    assert w.tolist() == [[1.0, 0.0]] and out.tolist() == [[1.0]]
+
+
 @settings(max_examples=40)
 @given(st.integers(1, 5), st.integers(1, 5), st.integers(1, 4), st.integers(0, 2**32 - 1))
 def test_attention_rows_are_convex_combinations_of_values(n_q, n_k, d, seed):
@@ -193,7 +200,7 @@ def test_batched_heads_equal_a_loop_over_heads(size, masked):
     if masked:
         mask = rng.random((n_q, n_k)) < 0.6
         mask[np.arange(n_q), rng.integers(0, n_k, n_q)] = True   # every query sees at least one key
-    out, w = multi_head_attention(X_q, X_kv, p, h, mask, return_weights=True)
+    out, w = multi_head_attention(X_q, X_kv, p, mask)
     assert out.shape == (n_q, d_model) and w.shape == (h, n_q, n_k)
     np.testing.assert_allclose(out, head_loop(X_q, X_kv, p, h, mask), atol=1e-12)
 
@@ -206,8 +213,8 @@ def test_self_attention_without_positions_is_permutation_equivariant(size, data)
     p = random_params(rng, d_model, h, d_k, d_v)
     X = rng.normal(size=(n, d_model))
     perm = np.array(data.draw(st.permutations(range(n))))
-    np.testing.assert_allclose(multi_head_attention(X[perm], X[perm], p, h),
-                               multi_head_attention(X, X, p, h)[perm], atol=1e-12)
+    np.testing.assert_allclose(multi_head_attention(X[perm], X[perm], p)[0],
+                               multi_head_attention(X, X, p)[0][perm], atol=1e-12)
 
 
 @settings(max_examples=30)
@@ -218,48 +225,88 @@ def test_leading_batch_dimensions_broadcast(batch, seed):
     X_q, X_kv = rng.normal(size=(*batch, 3, 4)), rng.normal(size=(*batch, 5, 4))
     mask = rng.random((*batch, 3, 5)) < 0.5
     mask[..., 0] = True
-    out, w = multi_head_attention(X_q, X_kv, p, h, mask, return_weights=True)
+    out, w = multi_head_attention(X_q, X_kv, p, mask)
     assert out.shape == (*batch, 3, 4) and w.shape == (*batch, h, 3, 5)
     for idx in np.ndindex(*batch):
-        o, ww = multi_head_attention(X_q[idx], X_kv[idx], p, h, mask[idx], return_weights=True)
+        o, ww = multi_head_attention(X_q[idx], X_kv[idx], p, mask[idx])
         np.testing.assert_allclose(out[idx], o, atol=1e-13)
         np.testing.assert_allclose(w[idx], ww, atol=1e-13)
     # a mask without batch dimensions is shared by the whole batch
-    shared = multi_head_attention(X_q, X_kv, p, h, mask.reshape(-1, 3, 5)[0])
-    np.testing.assert_allclose(shared[(0,) * len(batch)],
-                               multi_head_attention(X_q[(0,) * len(batch)], X_kv[(0,) * len(batch)], p, h,
-                                                    mask.reshape(-1, 3, 5)[0]), atol=1e-13)
+    shared, _ = multi_head_attention(X_q, X_kv, p, mask.reshape(-1, 3, 5)[0])
+    first = (0,) * len(batch)
+    np.testing.assert_allclose(shared[first], multi_head_attention(X_q[first], X_kv[first], p,
+                                                                   mask.reshape(-1, 3, 5)[0])[0], atol=1e-13)
 
 
 def test_cross_attention_takes_queries_and_keys_of_different_lengths():
     rng = np.random.default_rng(0)
     p = random_params(rng, 4, 2, 3, 3)
     Y, memory = rng.normal(size=(2, 4)), rng.normal(size=(5, 4))
-    out, w = multi_head_attention(Y, memory, p, 2, return_weights=True)
+    out, w = multi_head_attention(Y, memory, p)
     assert out.shape == (2, 4) and w.shape == (2, 2, 5)
     np.testing.assert_allclose(out, head_loop(Y, memory, p, 2), atol=1e-13)
-    # the output depends on memory, not on Y's own values as keys: changing memory changes it
-    assert not np.allclose(multi_head_attention(Y, memory + 1, p, 2), out)
+
+
+def identity_head(d):
+    """One head whose projections are all the identity and whose biases are 0."""
+    eye, zero = np.eye(d), np.zeros(d)
+    return AttentionParams(eye, eye, eye, eye, zero, zero, zero, zero, n_heads=1)
+
+
+def test_cross_attention_by_hand_reads_keys_and_values_from_the_memory():
+    # One query q = [√2 ln 3, 0] from the decoder, memory rows m0 = [1, 0], m1 = [0, 0] (d = 2).
+    # Scores q·m / √2 = [ln 3, 0] → weights [3/4, 1/4]; output 3/4 m0 + 1/4 m1 = [0.75, 0].
+    # Had the keys or values come from the query side, the single key would get weight 1 and
+    # the output would be q itself.
+    q = np.array([[math.sqrt(2) * LN3, 0.0]])
+    memory = np.array([[1.0, 0.0], [0.0, 0.0]])
+    out, w = multi_head_attention(q, memory, identity_head(2))
+    np.testing.assert_allclose(w, [[[0.75, 0.25]]], rtol=1e-14)
+    np.testing.assert_allclose(out, [[0.75, 0.0]], rtol=1e-14, atol=1e-15)
+
+
+def test_two_heads_by_hand():
+    # d_model 2, two heads of d_k = d_v = 1: head 0 reads dimension 0, head 1 dimension 1.
+    # X = [[ln 3, 0], [0, 2 ln 2]] (self-attention, scores divided by √1):
+    #   head 0: q = k = v = [ln 3, 0]: scores [[ln²3, 0], [0, 0]] → row 1 is [1/2, 1/2]
+    #   head 1: q = k = v = [0, 2 ln 2]: row 0 is [1/2, 1/2]; row 1 scores [0, 4 ln²2] → weights ∝ [1, e^(4 ln²2)]
+    # W_O swaps the two heads' outputs and b_O adds [10, 20].
+    eye, swap, zero = np.eye(2), np.array([[0.0, 1.0], [1.0, 0.0]]), np.zeros(2)
+    p = AttentionParams(eye, eye, eye, swap, zero, zero, zero, np.array([10.0, 20.0]), n_heads=2)
+    a, b = LN3, 2 * LN2
+    X = np.array([[a, 0.0], [0.0, b]])
+    out, w = multi_head_attention(X, X, p)
+    e0 = np.exp(a * a)                               # head 0, row 0: weights [e^(ln²3), 1] / sum
+    e1 = np.exp(b * b)                               # head 1, row 1: weights [1, e^(4 ln²2)] / sum
+    np.testing.assert_allclose(w[0], [[e0 / (e0 + 1), 1 / (e0 + 1)], [0.5, 0.5]], rtol=1e-14)
+    np.testing.assert_allclose(w[1], [[0.5, 0.5], [1 / (1 + e1), e1 / (1 + e1)]], rtol=1e-14)
+    head0 = np.array([e0 / (e0 + 1) * a, 0.5 * a])   # (2,): the value sum of head 0 per token
+    head1 = np.array([0.5 * b, e1 / (1 + e1) * b])
+    np.testing.assert_allclose(out, np.stack([head1 + 10, head0 + 20], axis=1), rtol=1e-14)
 
 
 def test_masked_keys_get_weight_exactly_zero_in_every_head():
     rng = np.random.default_rng(1)
     p = random_params(rng, 4, 2, 2, 2)
     X = rng.normal(size=(3, 4))
-    _, w = multi_head_attention(X, X, p, 2, causal_mask(3), return_weights=True)
+    _, w = multi_head_attention(X, X, p, causal_mask(3))
     assert np.all(w[:, ~causal_mask(3)] == 0.0)
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_multi_head_attention_keeps_the_input_dtype(dtype):
+def test_float32_inputs_and_parameters_stay_float32():
     rng = np.random.default_rng(2)
-    p = random_params(rng, 4, 2, 3, 3)               # float64 parameters
-    X = rng.normal(size=(3, 4)).astype(dtype)
-    out, w = multi_head_attention(X, X, p, 2, causal_mask(3), return_weights=True)
-    assert out.dtype == dtype and w.dtype == dtype
-    np.testing.assert_allclose(out, head_loop(X.astype(np.float64), X.astype(np.float64), p, 2, causal_mask(3)),
-                               rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-5 if dtype == np.float32 else 0)
+    p = random_params(rng, 4, 2, 3, 3, dtype=np.float32)
+    X = rng.normal(size=(3, 4)).astype(np.float32)
+    out, w = multi_head_attention(X, X, p, causal_mask(3))
+    assert out.dtype == np.float32 and w.dtype == np.float32
+    p64 = random_params(np.random.default_rng(2), 4, 2, 3, 3)
+    np.testing.assert_allclose(out, head_loop(X.astype(np.float64), X.astype(np.float64), p64, 2, causal_mask(3)),
+                               rtol=1e-5, atol=1e-5)
 
 
-def test_check_attention_params_accepts_consistent_shapes():
-    check_attention_params(random_params(np.random.default_rng(3), 4, 2, 3, 5), 2)
+def test_attention_params_hold_their_heads_and_become_float_arrays():
+    W = np.arange(24).reshape(4, 6)                  # integers: stored as float64
+    p = AttentionParams(W, W, W, W.T, [0] * 6, [0] * 6, [0] * 6, [1, 2, 3, 4], n_heads=3)
+    assert p.n_heads == 3 and p.W_Q.dtype == np.float64 and p.b_O.tolist() == [1.0, 2.0, 3.0, 4.0]
+    with pytest.raises(ValueError, match="not a multiple of n_heads=4"):
+        AttentionParams(W, W, W, W.T, [0] * 6, [0] * 6, [0] * 6, [0] * 4, n_heads=4)

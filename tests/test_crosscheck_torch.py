@@ -73,7 +73,7 @@ MHA_SIZES = [(4, 2, 3, 3, 1), (8, 4, 5, 7, 2), (12, 3, 1, 6, 3), (16, 8, 9, 4, 2
 def test_multi_head_attention_matches_torch(torch, d_model, h, n_q, n_k, batch, masks):
     rng = np.random.default_rng(d_model * 100 + n_q)
     mha = randomise(torch.nn.MultiheadAttention(d_model, h, batch_first=True, dtype=torch.float64), torch, n_k)
-    p = interop.attention_from_torch(mha.state_dict(), d_model)
+    p = interop.attention_from_torch(mha.state_dict(), h)
     X_q, X_kv = rng.normal(size=(batch, n_q, d_model)), rng.normal(size=(batch, n_k, d_model))
     ours = np.ones((batch, n_q, n_k), dtype=bool)
     kwargs = {}
@@ -88,7 +88,7 @@ def test_multi_head_attention_matches_torch(torch, d_model, h, n_q, n_k, batch, 
     with torch.no_grad():
         out_t, w_t = mha(torch.from_numpy(X_q), torch.from_numpy(X_kv), torch.from_numpy(X_kv),
                          need_weights=True, average_attn_weights=False, **kwargs)
-    out, w = multi_head_attention(X_q, X_kv, p, h, None if masks == "none" else ours, return_weights=True)
+    out, w = multi_head_attention(X_q, X_kv, p, None if masks == "none" else ours)
     assert out.shape == (batch, n_q, d_model) and w.shape == (batch, h, n_q, n_k)
     assert_close(out, to_np(out_t))
     assert_close(w, to_np(w_t))
@@ -98,27 +98,27 @@ def test_multi_head_attention_matches_torch(torch, d_model, h, n_q, n_k, batch, 
 def test_self_attention_with_a_causal_mask_matches_torch(torch):
     rng = np.random.default_rng(1)
     mha = randomise(torch.nn.MultiheadAttention(6, 3, batch_first=True, dtype=torch.float64), torch, 1)
-    p = interop.attention_from_torch(mha.state_dict(), 6)
+    p = interop.attention_from_torch(mha.state_dict(), 3)
     X = rng.normal(size=(2, 5, 6))
     tX = torch.from_numpy(X)
     with torch.no_grad():
         out_t, _ = mha(tX, tX, tX, attn_mask=torch.from_numpy(~causal_mask(5)), need_weights=False)
-    assert_close(multi_head_attention(X, X, p, 3, causal_mask(5)), to_np(out_t))
+    assert_close(multi_head_attention(X, X, p, causal_mask(5))[0], to_np(out_t))
 
 
 @crosscheck
 def test_attention_parameters_exported_to_torch(torch):
     """The other direction: mathlib's parameters, loaded into a fresh torch module."""
     rng = np.random.default_rng(2)
-    c = T.Config(d_model=8, n_heads=2, d_k=4, d_v=4, d_ff=4, n_encoder_layers=0, n_decoder_layers=0)
-    p = T.init_attention(c, rng)
-    p.b_Q, p.b_K, p.b_V, p.b_O = (rng.normal(size=8) for _ in range(4))
+    c = T.Config(d_model=8, n_heads=2, d_k=4, d_v=4, d_ff=4, n_encoder_layers=1, n_decoder_layers=0)
+    p = T.init_params(c, rng).encoder_layers[0].self_attn
+    p = dataclasses.replace(p, **{b: rng.normal(size=8) for b in ("b_Q", "b_K", "b_V", "b_O")})
     mha = torch.nn.MultiheadAttention(8, 2, batch_first=True, dtype=torch.float64).eval()
     mha.load_state_dict(interop.attention_to_torch(p))
     Y, memory = rng.normal(size=(3, 8)), rng.normal(size=(7, 8))
     with torch.no_grad():
         out_t, w_t = mha(*(torch.from_numpy(a) for a in (Y, memory, memory)), average_attn_weights=False)
-    out, w = multi_head_attention(Y, memory, p, 2, return_weights=True)
+    out, w = multi_head_attention(Y, memory, p)
     assert_close(out, to_np(out_t))
     assert_close(w, to_np(w_t))
 
@@ -126,6 +126,15 @@ def test_attention_parameters_exported_to_torch(torch):
 # --- encoder and decoder layers ---------------------------------------------------------------
 
 LAYER_SIZES = [(4, 2, 8, 3, 5, 1), (8, 4, 16, 6, 4, 2), (12, 3, 20, 2, 7, 3), (6, 2, 12, 4, 4, 2)]  # d_model, h, d_ff, n, m, batch
+
+
+def lively(config, rng):
+    """Parameters for `config` with every bias and norm away from 0 and 1 (as a trained model has)."""
+    def draw(_, path, shape):
+        if path.endswith("gamma"):
+            return rng.uniform(0.5, 1.5, size=shape)
+        return rng.normal(0, 0.4, size=shape)
+    return T.init_params(config, None, draw=draw)
 
 
 def config_for(d_model, h, d_ff, n_enc=1, n_dec=1, **kw):
@@ -141,7 +150,7 @@ def test_encoder_layer_matches_torch(torch, d_model, h, d_ff, n, m, batch, grad)
     layer = randomise(torch.nn.TransformerEncoderLayer(d_model, h, d_ff, dropout=0.0, batch_first=True,
                                                        dtype=torch.float64), torch, d_model)
     c = config_for(d_model, h, d_ff)
-    p = interop.encoder_layer_from_torch(layer.state_dict(), d_model, d_ff)
+    p = interop.encoder_layer_from_torch(layer.state_dict(), c)
     X = rng.normal(size=(batch, n, d_model))
     allowed = keep_a_key_per_row(rng.random((n, n)) < 0.7)
     pad = right_padding(rng, batch, n)
@@ -149,8 +158,8 @@ def test_encoder_layer_matches_torch(torch, d_model, h, d_ff, n, m, batch, grad)
         out_t = layer(torch.from_numpy(X), src_mask=torch.from_numpy(~allowed),
                       src_key_padding_mask=torch.from_numpy(pad))
         plain_t = layer(torch.from_numpy(X))
-    assert_close(T.encoder_layer(X, p, c, allowed & ~pad[:, None, :]), to_np(out_t))
-    assert_close(T.encoder_layer(X, p, c), to_np(plain_t))
+    assert_close(T.encoder_layer(X, p, allowed & ~pad[:, None, :])[0], to_np(out_t))
+    assert_close(T.encoder_layer(X, p)[0], to_np(plain_t))
 
 
 @crosscheck
@@ -160,7 +169,7 @@ def test_decoder_layer_matches_torch(torch, d_model, h, d_ff, n, m, batch):
     layer = randomise(torch.nn.TransformerDecoderLayer(d_model, h, d_ff, dropout=0.0, batch_first=True,
                                                        dtype=torch.float64), torch, d_ff)
     c = config_for(d_model, h, d_ff)
-    p = interop.decoder_layer_from_torch(layer.state_dict(), d_model, d_ff)
+    p = interop.decoder_layer_from_torch(layer.state_dict(), c)
     Y, memory = rng.normal(size=(batch, m, d_model)), rng.normal(size=(batch, n, d_model))
     tgt_pad, mem_pad = right_padding(rng, batch, m), right_padding(rng, batch, n)
     mem_allowed = keep_a_key_per_row(rng.random((m, n)) < 0.7)
@@ -170,10 +179,10 @@ def test_decoder_layer_matches_torch(torch, d_model, h, d_ff, n, m, batch):
                       memory_key_padding_mask=torch.from_numpy(mem_pad))
         causal_only_t = layer(torch.from_numpy(Y), torch.from_numpy(memory),
                               tgt_mask=torch.from_numpy(~causal_mask(m)))
-    ours = T.decoder_layer(Y, memory, p, c, self_mask=causal_mask(m) & ~tgt_pad[:, None, :],
-                           memory_mask=mem_allowed & ~mem_pad[:, None, :])
+    ours, _, _ = T.decoder_layer(Y, memory, p, self_mask=causal_mask(m) & ~tgt_pad[:, None, :],
+                                 memory_mask=mem_allowed & ~mem_pad[:, None, :])
     assert_close(ours, to_np(out_t))
-    assert_close(T.decoder_layer(Y, memory, p, c), to_np(causal_only_t))   # the default self-mask is causal
+    assert_close(T.decoder_layer(Y, memory, p)[0], to_np(causal_only_t))   # the default self-mask is causal   # the default self-mask is causal
 
 
 # --- the whole model -----------------------------------------------------------------------------
@@ -214,8 +223,8 @@ def test_nn_transformer_with_all_masks_matches(torch, d_model, h, d_ff, n_enc, n
                       memory_key_padding_mask=torch.from_numpy(src_pad))
         memory_t = model.encoder(torch.from_numpy(src), mask=torch.from_numpy(~src_allowed),
                                  src_key_padding_mask=torch.from_numpy(src_pad))
-    memory = T.encoder_stack(src, params, c, src_allowed & ~src_pad[:, None, :])
-    out = T.decoder_stack(tgt, memory, params, c, causal_mask(m) & ~tgt_pad[:, None, :],
+    memory = T.encoder_stack(src, params, src_allowed & ~src_pad[:, None, :])
+    out = T.decoder_stack(tgt, memory, params, causal_mask(m) & ~tgt_pad[:, None, :],
                           mem_allowed & ~src_pad[:, None, :])
     assert_close(memory, to_np(memory_t))
     assert_close(out, to_np(out_t))
@@ -227,18 +236,14 @@ def test_mathlib_model_exported_to_torch_gives_the_same_logits(torch, d_model, h
     """The other direction, ids to logits: init_params → to_torch_state_dict → torch_model."""
     c = config_for(d_model, h, d_ff, n_enc, n_dec, vocab_size=11, max_len=16)
     rng = np.random.default_rng(n * m)
-    params = T.init_params(c, rng)
-    for layer in params.encoder_layers + params.decoder_layers:      # non-trivial biases and norms
-        for sub in vars(layer).values():
-            for k, v in vars(sub).items():
-                setattr(sub, k, v + rng.normal(0, 0.2, size=v.shape))
+    params = lively(c, rng)
     model = interop.torch_model(c, params)
     src, tgt = rng.integers(1, 11, size=(batch, n)), rng.integers(1, 11, size=(batch, m))
     src[0, n - 1:] = c.pad_id                                         # some padding on both sides
     tgt[-1, m - 2:] = c.pad_id
     with torch.no_grad():
         logits_t = model.forward_ids(torch.from_numpy(src), torch.from_numpy(tgt))
-    assert_close(T.forward(src, tgt, params, c), to_np(logits_t))
+    assert_close(T.forward(src, tgt, params), to_np(logits_t))
 
 
 # --- the names and the round trip -----------------------------------------------------------------
@@ -246,7 +251,7 @@ def test_mathlib_model_exported_to_torch_gives_the_same_logits(torch, d_model, h
 @crosscheck
 def test_state_dict_names_are_nn_transformers_plus_three(torch):
     c = config_for(8, 2, 16, 2, 3, vocab_size=7)
-    sd = interop.to_torch_state_dict(T.init_params(c, np.random.default_rng(0)), c)
+    sd = interop.to_torch_state_dict(T.init_params(c, np.random.default_rng(0)))
     reference = torch.nn.Transformer(8, 2, 2, 3, 16, dropout=0.0, batch_first=True, norm_first=False).state_dict()
     extras = {interop.EMBEDDING, interop.GENERATOR_WEIGHT, interop.GENERATOR_BIAS}
     assert set(sd) == set(reference) | extras
@@ -265,13 +270,13 @@ def test_state_dict_names_are_nn_transformers_plus_three(torch):
 def test_round_trip_is_exact_and_copies(torch):
     c = config_for(8, 4, 12, 2, 2, vocab_size=6)
     params = T.init_params(c, np.random.default_rng(3))
-    sd = interop.to_torch_state_dict(params, c)
+    sd = interop.to_torch_state_dict(params)
     back = interop.from_torch_state_dict(sd, c)
-    assert interop.to_torch_state_dict_names(c) == list(interop.to_torch_state_dict(back, c))
-    for name, t in interop.to_torch_state_dict(back, c).items():
+    assert interop.to_torch_state_dict_names(c) == list(interop.to_torch_state_dict(back))
+    for name, t in interop.to_torch_state_dict(back).items():
         assert torch.equal(t, sd[name]), name
     back.decoder_layers[0].cross_attn.W_Q[0, 0] += 1                  # no memory shared with torch
-    assert not torch.equal(interop.to_torch_state_dict(back, c)["decoder.layers.0.multihead_attn.in_proj_weight"],
+    assert not torch.equal(interop.to_torch_state_dict(back)["decoder.layers.0.multihead_attn.in_proj_weight"],
                            sd["decoder.layers.0.multihead_attn.in_proj_weight"])
     sd32 = {k: v.float() for k, v in sd.items()}                       # float32 tensors give float32 arrays
     assert interop.from_torch_state_dict(sd32, c).decoder_layers[1].ffn.W1.dtype == np.float32
@@ -283,18 +288,37 @@ def test_import_errors_are_clear(torch):
     plain = plain_torch_transformer(torch, 8, 2, 16, 1, 1, seed=0).state_dict()
     with pytest.raises(KeyError, match="embedding.weight, generator.weight, generator.bias"):
         interop.from_torch_state_dict(plain, c)
-    full = interop.to_torch_state_dict(T.init_params(c, np.random.default_rng(0)), c)
+    full = interop.to_torch_state_dict(T.init_params(c, np.random.default_rng(0)))
     with pytest.raises(ValueError, match="no place for: decoder.layers.1"):
         interop.from_torch_state_dict({**full, "decoder.layers.1.norm1.weight": torch.ones(8)}, c)
     with pytest.raises(ValueError, match=r"encoder.layers.0.linear1.weight has shape \(16, 8\), but the config "
                                          r"needs \(32, 8\)"):
         interop.from_torch_state_dict(full, dataclasses.replace(c, d_ff=32))
     with pytest.raises(ValueError, match="d_k = d_v = d_model / n_heads"):
-        interop.to_torch_state_dict(T.init_params(dataclasses.replace(c, d_k=3), np.random.default_rng(0)),
-                                    dataclasses.replace(c, d_k=3))
+        interop.to_torch_state_dict(T.init_params(dataclasses.replace(c, d_k=3), np.random.default_rng(0)))
     with pytest.raises(ValueError, match="final_norm=True"):
-        interop.to_torch_state_dict(T.init_params(c, np.random.default_rng(0)),
-                                    dataclasses.replace(c, final_norm=False))
+        interop.to_torch_state_dict(T.init_params(dataclasses.replace(c, final_norm=False),
+                                                  np.random.default_rng(0)))
+
+
+@crosscheck
+def test_tied_embeddings_export_generator_weight_as_the_embedding(torch):
+    c = config_for(8, 2, 16, 2, 2, vocab_size=7, max_len=8, tie_embeddings=True)
+    params = lively(c, np.random.default_rng(9))
+    assert np.shares_memory(params.W_out, params.embedding)
+    sd = interop.to_torch_state_dict(params)
+    assert torch.equal(sd[interop.GENERATOR_WEIGHT], sd[interop.EMBEDDING])
+    model = interop.torch_model(c, params)
+    assert model.generator.weight is model.embedding.weight             # torch shares one tensor too
+    src, tgt = np.array([[3, 4, 5, 0]]), np.array([[1, 6, 2]])
+    with torch.no_grad():
+        logits_t = model.forward_ids(torch.from_numpy(src), torch.from_numpy(tgt))
+    assert_close(T.forward(src, tgt, params), to_np(logits_t))
+    back = interop.from_torch_state_dict(sd, c)
+    assert np.shares_memory(back.W_out, back.embedding) and np.array_equal(back.W_out, params.W_out)
+    sd[interop.GENERATOR_WEIGHT] = sd[interop.GENERATOR_WEIGHT] + 1
+    with pytest.raises(ValueError, match="generator.weight differs from embedding.weight"):
+        interop.from_torch_state_dict(sd, c)
 
 
 # --- without torch: skip locally, fail in CI ----------------------------------------------------------

@@ -1,13 +1,17 @@
-"""mathlib.generate: greedy decoding and sampling (facts 9 and 18)."""
+"""mathlib.generate: greedy decoding and sampling (facts 9 and 18).
+
+Expected translations and distributions come from tests/reference.py, which
+re-runs its own plain-numpy model on every prefix, or are worked out by hand.
+"""
 import dataclasses
 import math
 
 import numpy as np
 import pytest
 
+import reference as ref
 from mathlib import example, generate, tokens
 from mathlib import transformer as T
-from mathlib.positional import positional_encoding
 
 CONFIG = T.Config(d_model=6, n_heads=2, d_k=3, d_v=3, d_ff=8, n_encoder_layers=2, n_decoder_layers=2,
                   vocab_size=7, max_len=10)
@@ -19,15 +23,11 @@ def params():
     return T.init_params(CONFIG, np.random.default_rng(0))
 
 
-def fingerprint(p):
-    """Every number of a parameter object, flattened (to prove nothing changed)."""
-    if isinstance(p, np.ndarray):
-        return [p.copy()]
-    if isinstance(p, list):
-        return [a for x in p for a in fingerprint(x)]
-    if p is None:
-        return []
-    return [a for x in vars(p).values() for a in fingerprint(x)]
+def sharp(seed):
+    """Parameters with large output weights, so that the distributions are far from uniform."""
+    p = T.init_params(CONFIG, np.random.default_rng(seed))
+    rng = np.random.default_rng(seed + 100)
+    return dataclasses.replace(p, W_out=rng.normal(0, 3, size=p.W_out.shape), b_out=rng.normal(0, 1, size=7))
 
 
 def with_output_bias(params, favourite):
@@ -51,7 +51,7 @@ def test_the_encoder_runs_once_and_the_decoder_once_per_step(params, monkeypatch
 
     monkeypatch.setattr(generate, "encode", encode)
     monkeypatch.setattr(generate, "decode", decode)
-    out = generate.greedy_decode(np.array([3, 4, 5]), with_output_bias(params, 4), CONFIG, SOS, EOS, max_len=6)
+    out = generate.greedy_decode(np.array([3, 4, 5]), with_output_bias(params, 4), SOS, EOS, max_len=6)
     assert out.tokens == [4] * 6
     assert counts == {"encode": 1, "decode": 6}                 # fact 18
 
@@ -60,54 +60,38 @@ def test_every_step_uses_the_same_parameters_and_memory(params, monkeypatch):
     seen = []
     real_decode = generate.decode
 
-    def decode(tgt_ids, memory, src_ids, p, config):
-        seen.append((np.array(tgt_ids), memory, p))
-        return real_decode(tgt_ids, memory, src_ids, p, config)
+    def decode(tgt_ids, memory, p, memory_mask=None):
+        seen.append((np.array(tgt_ids), memory, p, memory_mask))
+        return real_decode(tgt_ids, memory, p, memory_mask)
 
     monkeypatch.setattr(generate, "decode", decode)
-    before = fingerprint(params)
-    out = generate.greedy_decode(np.array([3, 4]), params, CONFIG, SOS, EOS, max_len=5)
-    assert all(p is params for _, _, p in seen)                    # fact 9: fixed weights
-    assert all(m is seen[0][1] for _, m, _ in seen)                # one memory for all steps
-    assert all(np.array_equal(a, b) for a, b in zip(before, fingerprint(params)))
-    # step t decodes the prefix SOS y1 … yt
-    for t, (ids, _, _) in enumerate(seen):
-        assert ids.tolist() == [SOS] + out.tokens[:t]
+    out = generate.greedy_decode(np.array([3, 4, 0]), params, SOS, EOS, max_len=5)
+    assert all(p is params for _, _, p, _ in seen)                 # fact 9: fixed weights
+    assert all(m is seen[0][1] for _, m, _, _ in seen)             # one memory for all steps
+    for t, (ids, _, _, mask) in enumerate(seen):
+        assert ids.tolist() == [SOS] + out.tokens[:t]              # step t decodes <sos> y1 … yt
+        assert mask.tolist() == [[True, True, False]]              # the source's padding is hidden
 
 
-def test_each_step_is_the_decoder_on_the_prefix_with_positional_encodings(params):
-    src = np.array([3, 4, 5])
-    out = generate.greedy_decode(src, params, CONFIG, SOS, EOS, max_len=4)
-    memory = T.encode(src, params, CONFIG)
-    prefix = [SOS]
-    for t, probs in enumerate(out.probabilities):
-        ids = np.array(prefix)
-        # the decoder input, built by hand: scaled embedding + PE of positions 0..t
-        Y = params.embedding[ids] * math.sqrt(CONFIG.d_model) + positional_encoding(len(ids), CONFIG.d_model)
-        self_mask = np.tril(np.ones((len(ids), len(ids)), dtype=bool))   # causal
-        logits = T.output_logits(T.decoder_stack(Y, memory, params, CONFIG, self_mask), params)[-1]
-        logits[[CONFIG.pad_id, SOS]] = -np.inf      # <pad> and <sos> are never generated
-        expected = np.exp(logits - logits.max())
-        np.testing.assert_allclose(probs, expected / expected.sum(), atol=1e-12)
-        assert out.tokens[t] == int(np.argmax(probs))
-        prefix.append(out.tokens[t])
+@pytest.mark.parametrize("seed, src", [(1, [3, 4, 5]), (2, [6, 5]), (3, [3, 3, 4, 0])])
+def test_greedy_equals_the_reference_loop(seed, src):
+    p = sharp(seed)
+    out = generate.greedy_decode(np.array(src), p, SOS, EOS, max_len=8)
+    tokens_, dists = ref.greedy_translation(src, p, SOS, EOS, 8, scale=True)
+    assert out.tokens == tokens_
+    np.testing.assert_allclose(out.probabilities, dists, atol=1e-12)
 
 
-def test_positional_encodings_matter_for_generation(params):
-    """Without PE on the decoder input the step-2 distribution would differ."""
-    src = np.array([3, 4, 5])
-    out = generate.greedy_decode(src, params, CONFIG, SOS, EOS, max_len=3)
-    memory = T.encode(src, params, CONFIG)
-    ids = np.array([SOS] + out.tokens[:2])
-    Y_no_pe = params.embedding[ids] * math.sqrt(CONFIG.d_model)
-    self_mask = np.tril(np.ones((3, 3), dtype=bool))
-    logits = T.output_logits(T.decoder_stack(Y_no_pe, memory, params, CONFIG, self_mask), params)[-1]
-    logits[[CONFIG.pad_id, SOS]] = -np.inf
-    assert not np.allclose(np.exp(logits) / np.exp(logits).sum(), out.probabilities[2], atol=1e-6)
+def test_greedy_on_the_book_example_equals_the_reference_loop():
+    src = tokens.text_to_ids(example.SOURCE, example.VOCAB)
+    out = generate.greedy_decode(src, example.PARAMS, example.SOS, example.EOS, max_len=10)
+    tokens_, dists = ref.greedy_translation(src, example.PARAMS, example.SOS, example.EOS, 10, scale=False)
+    assert out.tokens == tokens_
+    np.testing.assert_allclose(out.probabilities, dists, atol=1e-12)
 
 
 def test_stops_at_eos(params):
-    out = generate.greedy_decode(np.array([3, 4]), with_output_bias(params, EOS), CONFIG, SOS, EOS, max_len=8)
+    out = generate.greedy_decode(np.array([3, 4]), with_output_bias(params, EOS), SOS, EOS, max_len=8)
     assert out.tokens == [EOS]
     assert out.probabilities.shape == (1, CONFIG.vocab_size)
     # W_out = 0: the logits are the bias [0, 0, 5, 0, 0, 0, 0], and <pad> (0) and <sos> (1) are
@@ -117,18 +101,11 @@ def test_stops_at_eos(params):
 
 
 def test_stops_at_max_len(params):
-    out = generate.greedy_decode(np.array([3, 4]), with_output_bias(params, 5), CONFIG, SOS, EOS, max_len=7)
+    out = generate.greedy_decode(np.array([3, 4]), with_output_bias(params, 5), SOS, EOS, max_len=7)
     assert out.tokens == [5] * 7
-    assert out.probabilities.shape == (7, CONFIG.vocab_size)
-    np.testing.assert_allclose(out.probabilities.sum(axis=1), 1.0, rtol=1e-12)
-
-
-def test_greedy_is_deterministic_on_the_book_example():
-    src = tokens.encode(example.SOURCE, example.VOCAB)
-    a = generate.greedy_decode(src, example.PARAMS, example.CONFIG, example.SOS, example.EOS)
-    b = generate.greedy_decode(src, example.PARAMS, example.CONFIG, example.SOS, example.EOS)
-    assert a.tokens == b.tokens and np.array_equal(a.probabilities, b.probabilities)
-    assert 1 <= len(a.tokens) <= 10
+    # every step: logits = the bias [0, 0, 0, 0, 0, 5, 0] with <pad> and <sos> at -inf
+    row = np.array([0, 0, 1, 1, 1, math.exp(5), 1]) / (math.exp(5) + 4)
+    np.testing.assert_allclose(out.probabilities, np.tile(row, (7, 1)), rtol=1e-12)
 
 
 def test_sample_probabilities_temperature_and_top_k():
@@ -141,28 +118,62 @@ def test_sample_probabilities_temperature_and_top_k():
     assert generate.sample_probabilities(np.array([1.0, 3.0, 2.0]), top_k=1).tolist() == [0.0, 1.0, 0.0]
 
 
-def test_sampling_is_reproducible_with_a_seeded_generator(params):
+def test_top_k_keeps_exactly_k_and_ties_go_to_the_lower_id():
+    tied = np.array([0.0, 2.0, 1.0, 2.0, 2.0])
+    assert generate.sample_probabilities(tied, top_k=1).tolist() == [0, 1, 0, 0, 0]
+    np.testing.assert_allclose(generate.sample_probabilities(tied, top_k=2), [0, 0.5, 0, 0.5, 0])
+    # top 4: the three 2s and the 1 (id 0 dropped): e^2 each and e^1, divided by 3 e^2 + e
+    two, one = 1 / (3 + math.exp(-1)), math.exp(-1) / (3 + math.exp(-1))
+    np.testing.assert_allclose(generate.sample_probabilities(tied, top_k=4), [0, two, one, two, two], rtol=1e-14)
+    # -inf logits (<pad>, <sos>) are never among the k kept while a finite one is left
+    z = np.array([-np.inf, -np.inf, 0.5, 0.5, 0.1])
+    assert (generate.sample_probabilities(z, top_k=2) > 0).tolist() == [False, False, True, True, False]
+
+
+def test_sampling_records_the_distribution_it_drew_from():
+    p, src, T_, k = T.init_params(CONFIG, np.random.default_rng(4)), [3, 4, 5], 0.3, 2
+    out = generate.sample_decode(np.array(src), p, SOS, 6, np.random.default_rng(11), max_len=6,
+                                 temperature=T_, top_k=k)
+    replay, prefix = np.random.default_rng(11), [SOS]
+    assert len(out.tokens) == len(out.probabilities) >= 2
+    for t, recorded in enumerate(out.probabilities):
+        z = ref.model_logits(src, prefix, p, scale=True)[-1]
+        z[[CONFIG.pad_id, SOS]] = -np.inf
+        expected = ref.truncated_tempered(z, T_, k)                  # tempered and truncated
+        np.testing.assert_allclose(recorded, expected, atol=1e-12)
+        assert (recorded > 0).sum() == k
+        assert int(replay.choice(len(expected), p=expected)) == out.tokens[t]
+        untempered = ref.softmax_rows(z[None, :])[0]
+        assert np.abs(untempered - recorded).max() > 0.1               # not the T = 1 softmax
+        prefix.append(out.tokens[t])
+
+
+def test_sampling_is_reproducible_and_top_1_is_greedy(params):
     src = np.array([3, 4, 5])
-    a = generate.sample_decode(src, params, CONFIG, SOS, EOS, np.random.default_rng(7), max_len=6)
-    b = generate.sample_decode(src, params, CONFIG, SOS, EOS, np.random.default_rng(7), max_len=6)
-    assert a.tokens == b.tokens
-    greedy = generate.greedy_decode(src, params, CONFIG, SOS, EOS, max_len=6)
-    top1 = generate.sample_decode(src, params, CONFIG, SOS, EOS, np.random.default_rng(0), max_len=6, top_k=1)
+    a = generate.sample_decode(src, sharp(5), SOS, EOS, np.random.default_rng(7), max_len=6)
+    b = generate.sample_decode(src, sharp(5), SOS, EOS, np.random.default_rng(7), max_len=6)
+    assert a.tokens == b.tokens and np.array_equal(a.probabilities, b.probabilities)
+    greedy = generate.greedy_decode(src, sharp(5), SOS, EOS, max_len=6)
+    top1 = generate.sample_decode(src, sharp(5), SOS, EOS, np.random.default_rng(0), max_len=6, top_k=1)
     assert top1.tokens == greedy.tokens
+    assert np.all(top1.probabilities[np.arange(len(top1.tokens)), top1.tokens] == 1.0)
 
 
-def test_generation_rejects_a_max_len_beyond_the_model_before_encoding(params, monkeypatch):
+def test_generation_rejects_bad_arguments_before_encoding(params, monkeypatch):
     def encode(*a, **k):
         raise AssertionError("encode must not run for bad arguments")
     monkeypatch.setattr(generate, "encode", encode)
     with pytest.raises(ValueError, match="config.max_len=10"):
-        generate.greedy_decode(np.array([3, 4]), params, CONFIG, SOS, EOS, max_len=11)
+        generate.greedy_decode(np.array([3, 4]), params, SOS, EOS, max_len=11)
     with pytest.raises(ValueError, match="eos_id"):
-        generate.greedy_decode(np.array([3, 4]), params, CONFIG, SOS, 7, max_len=3)
+        generate.greedy_decode(np.array([3, 4]), params, SOS, 7, max_len=3)
     with pytest.raises(ValueError, match="max_len"):
-        generate.greedy_decode(np.array([3, 4]), params, CONFIG, SOS, EOS, max_len=0)
+        generate.greedy_decode(np.array([3, 4]), params, SOS, EOS, max_len=0)
     with pytest.raises(TypeError, match="Generator"):
-        generate.sample_decode(np.array([3, 4]), params, CONFIG, SOS, EOS, rng=1)
+        generate.sample_decode(np.array([3, 4]), params, SOS, EOS, rng=1)
+    for kwargs in ({"temperature": 0.0}, {"top_k": 8}, {"top_k": 0}):
+        with pytest.raises(ValueError, match="temperature|top_k"):
+            generate.sample_decode(np.array([3, 4]), params, SOS, EOS, np.random.default_rng(0), **kwargs)
 
 
 def test_never_generates_padding_or_a_second_start(params):
@@ -170,6 +181,6 @@ def test_never_generates_padding_or_a_second_start(params):
     for favourite in (CONFIG.pad_id, SOS):
         biased = with_output_bias(params, favourite)
         biased.b_out[3] = 1.0                  # the runner-up
-        out = generate.greedy_decode(np.array([3, 4]), biased, CONFIG, SOS, EOS, max_len=3)
+        out = generate.greedy_decode(np.array([3, 4]), biased, SOS, EOS, max_len=3)
         assert out.tokens == [3, 3, 3]
         assert np.all(out.probabilities[:, [CONFIG.pad_id, SOS]] == 0)

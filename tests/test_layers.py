@@ -7,7 +7,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from mathlib.layers import FeedForwardParams, feed_forward, layer_norm, linear, relu
+from mathlib.layers import FeedForwardParams, LayerNormParams, add_and_norm, feed_forward, layer_norm, linear, relu
 
 
 def test_linear_by_hand():
@@ -28,7 +28,9 @@ def test_linear_applies_the_same_weights_to_every_row_and_batch():
 
 
 def test_relu():
-    assert relu(np.array([-2.0, 0.0, 3.0])).tolist() == [0.0, 0.0, 3.0]
+    x = np.array([-2.0, 0.0, 3.0])
+    assert relu(x).tolist() == [0.0, 0.0, 3.0]
+    assert x.tolist() == [-2.0, 0.0, 3.0]           # a new array: the input is not overwritten
 
 
 FFN = FeedForwardParams(W1=np.array([[1.0, -1.0], [1.0, 1.0]]), b1=np.array([0.5, 0.5]),
@@ -46,7 +48,7 @@ def test_feed_forward_by_hand():
 def test_feed_forward_keeps_float32_and_does_not_touch_its_input():
     x = np.array([[1.0, -1.0], [2.0, 1.0]], dtype=np.float32)
     x.setflags(write=False)
-    y = feed_forward(x, FFN)
+    y = feed_forward(x, FeedForwardParams(*(a.astype(np.float32) for a in (FFN.W1, FFN.b1, FFN.W2, FFN.b2))))
     assert y.dtype == np.float32 and y.tolist() == [[1.0, 1.0], [7.0, 1.0]]
     assert x.tolist() == [[1.0, -1.0], [2.0, 1.0]]
 
@@ -86,16 +88,19 @@ def test_layer_norm_of_a_constant_row_is_beta():
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_layer_norm_keeps_the_dtype(dtype):
-    y = layer_norm(np.array([1, 2, 3, 4], dtype=dtype), np.ones(4), np.zeros(4))   # float64 gamma, beta
+    y = layer_norm(np.array([1, 2, 3, 4], dtype=dtype), np.ones(4, dtype), np.zeros(4, dtype))
     assert y.dtype == dtype
     np.testing.assert_allclose(y, LN_1234, rtol=1e-6 if dtype == np.float32 else 1e-8)
 
 
-def test_linear_dtypes():
+def test_linear_dtypes_follow_numpy():
+    """float32 data and float32 weights stay float32; integers become float64; mixed float32 and
+    float64 give float64 (numpy's promotion: cast the parameters to compute in float32)."""
     W = np.ones((2, 3))
-    assert linear(np.ones(2, dtype=np.float32), W).dtype == np.float32
+    assert linear(np.ones(2, dtype=np.float32), W.astype(np.float32)).dtype == np.float32
+    assert linear(np.ones(2, dtype=np.float32), W).dtype == np.float64
     assert linear(np.ones(2), W).dtype == np.float64
-    assert linear(np.ones(2, dtype=np.int64), W).dtype == np.float64
+    assert linear(np.ones(2, dtype=np.int64), W).tolist() == [2.0, 2.0, 2.0]
 
 
 well_scaled_rows = hnp.arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(2, 16)),
@@ -126,3 +131,13 @@ def test_feed_forward_batched_equals_row_by_row(batch, seed):
         expected = np.maximum(x[idx] @ p.W1 + p.b1, 0) @ p.W2 + p.b2
         np.testing.assert_allclose(y[idx], expected, rtol=1e-12, atol=1e-12)
     assert math.isfinite(float(y.sum()))
+
+
+def test_add_and_norm_is_the_layer_norm_of_the_sum_with_the_norms_own_eps():
+    # x + sublayer_out = [0, 0.002], the row of the eps test above: ±0.30151 with eps 1e-5;
+    # with eps 1e-12 the root is √(1e-6 + 1e-12) ≈ 0.001, so the result is ±0.9999995.
+    x, out = np.array([0.0, 0.0015]), np.array([0.0, 0.0005])
+    np.testing.assert_allclose(add_and_norm(x, out, LayerNormParams(np.ones(2), np.zeros(2), eps=1e-5)),
+                               [-0.30151134, 0.30151134], rtol=1e-7)
+    np.testing.assert_allclose(add_and_norm(x, out, LayerNormParams(np.ones(2), np.zeros(2), eps=1e-12)),
+                               [-0.9999995, 0.9999995], rtol=1e-7)

@@ -55,10 +55,42 @@ def test_doctests(name):
     assert result.failed == 0, f"{result.failed} of {result.attempted} doctest examples failed in {name}"
 
 
-def test_some_doctests_exist():
+def doctest_examples(module):
     finder = doctest.DocTestFinder(exclude_empty=True)
-    examples = sum(len(t.examples) for m in MODULES for t in finder.find(importlib.import_module(m)))
-    assert examples > 0, "mathlib has no doctest examples at all"
+    return sum(len(t.examples) for t in finder.find(module))
+
+
+@pytest.mark.parametrize("name", ["mathlib.attention", "mathlib.embedding", "mathlib.layers", "mathlib.positional",
+                                  "mathlib.tokens", "mathlib.transformer", "mathlib.show"])
+def test_the_math_modules_have_doctests(name):
+    """Each module a chapter imports from shows at least one worked example that runs."""
+    assert doctest_examples(importlib.import_module(name)) >= 1, f"{name} has no doctest example"
+
+
+def test_a_wrong_doctest_fails(tmp_path):
+    """The doctest runner used above does report a wrong example (so a zero-failure result means something)."""
+    import types
+    module = types.ModuleType("wrong")
+    exec('def f():\n    """\n    >>> 1 + 1\n    3\n    """\n', module.__dict__)
+    runner = doctest.DocTestRunner(verbose=False)
+    for test in doctest.DocTestFinder().find(module, "wrong", globs={}):
+        runner.run(test, out=lambda s: None)
+    assert runner.summarize(verbose=False).failed == 1
+
+
+def test_the_functions_the_chapters_display_fit_the_page():
+    """Every function source shown with show.code (a python block in a Markdown output) has lines of at
+    most 76 characters, the width of the site's code column."""
+    shown = 0
+    for nb_path in sorted((ROOT / "chapters").glob("*.ipynb")):
+        for cell in json.loads(nb_path.read_text(encoding="utf-8"))["cells"]:
+            for out in cell.get("outputs", []):
+                md = "".join(out.get("data", {}).get("text/markdown", ""))
+                if md.startswith("```python"):
+                    shown += 1
+                    long = [line for line in md.splitlines() if len(line) > 76]
+                    assert not long, f"{nb_path.name}: {long}"
+    assert shown >= 10
 
 
 def test_pyproject_metadata():

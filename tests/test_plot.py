@@ -1,9 +1,12 @@
-"""mathlib.plot: lazy import, labelled heatmaps, the architecture diagram, curves, bars.
+"""mathlib.plot: lazy import, labelled heatmaps, curves, bars, and figures that read on a
+light and a dark page.
 
 Figures are inspected through matplotlib's objects (tick labels, texts, patch
-colours), drawn with the Agg backend. One slow test executes a small notebook
-to check that a returned figure is shown exactly once.
+colours), drawn with the Agg backend; the colour checks use the WCAG formulas
+worked out in figure_colours.py. One slow test executes a small notebook to check
+that a returned figure is shown exactly once, with a transparent background.
 """
+import base64
 import io
 import subprocess
 import sys
@@ -12,35 +15,14 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import matplotlib.image  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.colors import to_rgba  # noqa: E402
 
+from figure_colours import PAGES, READABLE, contrast, on_page, png_rgba, worst_text_contrast  # noqa: E402
 from mathlib import plot  # noqa: E402
-
-# The architecture's elements and, for each name of ARCHITECTURE_PARTS, the
-# elements it must light up, written out here from PLOT_API (not read from plot).
-ENCODER = {"encoder-self-attention", "encoder-add-norm-1", "encoder-feed-forward", "encoder-add-norm-2"}
-DECODER = {"decoder-masked-self-attention", "decoder-add-norm-1", "decoder-cross-attention",
-           "decoder-add-norm-2", "decoder-feed-forward", "decoder-add-norm-3"}
-ELEMENTS = ENCODER | DECODER | {"encoder-block", "decoder-block", "encoder-embedding", "decoder-embedding",
-                                "encoder-positional", "decoder-positional", "linear", "softmax"}
-EXPECTED = {
-    "embedding": {"encoder-embedding", "decoder-embedding"},
-    "positional": {"encoder-positional", "decoder-positional"},
-    "encoder-self-attention": {"encoder-self-attention"},
-    "attention": {"encoder-self-attention", "decoder-masked-self-attention", "decoder-cross-attention"},
-    "feed-forward": {"encoder-feed-forward", "decoder-feed-forward"},
-    "add-norm": {"encoder-add-norm-1", "encoder-add-norm-2", "decoder-add-norm-1", "decoder-add-norm-2",
-                 "decoder-add-norm-3"},
-    "encoder": ENCODER | {"encoder-block"},
-    "decoder": DECODER | {"decoder-block"},
-    "masked-self-attention": {"decoder-masked-self-attention"},
-    "cross-attention": {"decoder-cross-attention"},
-    "output": {"linear", "softmax"},
-    "all": ELEMENTS,
-}
 
 
 @pytest.fixture(autouse=True)
@@ -60,13 +42,13 @@ def coloured(rgba):
 def texts(ax):
     return [t.get_text() for t in ax.texts]
 
-
 # ---------------------------------------------------------------- import
 
-def test_import_does_not_load_matplotlib():
-    code = "import sys, mathlib, mathlib.plot; print('matplotlib' in sys.modules)"
+@pytest.mark.parametrize("modules", ["mathlib", "mathlib, mathlib.plot, mathlib.diagram"])
+def test_import_does_not_load_matplotlib(modules):
+    code = f"import sys, {modules}; print('matplotlib' in sys.modules, 'IPython' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert out.stdout.strip() == "False False"
 
 
 # ---------------------------------------------------------------- heatmap
@@ -247,184 +229,6 @@ def test_heatmaps_reject_bad_input():
         plot.heatmaps([], [])
 
 
-# ---------------------------------------------------------------- network
-
-def gids(fig, prefix):
-    """{gid: artist} for the artists (lines and patches) of the network axes with a gid prefix:…"""
-    ax = fig.axes[0]
-    return {a.get_gid(): a for a in list(ax.lines) + list(ax.patches)
-            if (a.get_gid() or "").startswith(prefix + ":")}
-
-
-FFN_W1 = np.arange(-16, 16, dtype=float).reshape(4, 8) / 8      # -2 … 1.875, one zero at (2, 0)
-FFN_W2 = np.linspace(1, -1, 32).reshape(8, 4)
-
-
-def test_network_draws_every_connection_and_every_neuron():
-    fig = plot.network([4, 8, 4], [FFN_W1, FFN_W2])
-    lines, neurons = gids(fig, "weight"), gids(fig, "neuron")
-    assert len(lines) == 4 * 8 + 8 * 4
-    assert set(lines) == ({f"weight:0:{i}:{j}" for i in range(4) for j in range(8)}
-                          | {f"weight:1:{i}:{j}" for i in range(8) for j in range(4)})
-    assert set(neurons) == {f"neuron:{l}:{i}" for l, n in enumerate([4, 8, 4]) for i in range(n)}
-    # each line runs from its neuron to the next layer's neuron: same heights as the circles
-    for (l, i, j) in [(0, 0, 0), (0, 3, 7), (1, 5, 2)]:
-        y = lines[f"weight:{l}:{i}:{j}"].get_ydata()
-        assert (y[0], y[1]) == (neurons[f"neuron:{l}:{i}"].center[1], neurons[f"neuron:{l + 1}:{j}"].center[1])
-    assert len(gids(plot.network([10, 4], [np.ones((10, 4))]), "weight")) == 40
-    assert len(gids(plot.network([10, 4], [np.ones((10, 4))]), "neuron")) == 14
-
-
-def test_network_colour_and_width_show_sign_and_size():
-    fig = plot.network([4, 8, 4], [FFN_W1, FFN_W2])
-    lines = gids(fig, "weight")
-    def rgb(gid):
-        return to_rgba(lines[gid].get_color())[:3]
-    r, g, b = rgb("weight:0:3:7")                          # +1.875: purple (blue above red)
-    assert b > r + 0.1 and b > g + 0.1
-    r, g, b = rgb("weight:0:0:0")                          # -2: orange (red well above blue)
-    assert r > b + 0.3
-    assert max(rgb("weight:0:2:0")) - min(rgb("weight:0:2:0")) < 0.05    # 0: neutral, no hue
-    width = {gid: line.get_linewidth() for gid, line in lines.items()}
-    assert max(width, key=width.get) == "weight:0:0:0"     # |−2| is the largest weight
-    assert min(width, key=width.get) == "weight:0:2:0"     # 0 the smallest
-    assert width["weight:0:0:1"] > width["weight:0:0:2"]   # −1.875 thicker than −1.75
-    bar = fig.axes[1]                                      # one scale for all, centred at 0
-    assert tuple(bar.get_ylim()) == (-2.0, 2.0) and bar.get_ylabel() == "weight"
-
-
-def test_network_off_neurons_are_hollow_and_their_outgoing_lines_faded():
-    hidden_on = np.array([False, False, True, False, True, True, False, True])
-    fig = plot.network([4, 8, 4], [FFN_W1, FFN_W2], active=[None, hidden_on, None])
-    neurons, lines = gids(fig, "neuron"), gids(fig, "weight")
-    for i, on in enumerate(hidden_on):
-        face = to_rgba(neurons[f"neuron:1:{i}"].get_facecolor())
-        assert (face[3] == 0) == (not on)                  # hollow exactly when off
-        if on:
-            assert max(face[:3]) < 0.5                     # on: filled dark
-        for j in range(4):                                 # outgoing lines faded exactly when off
-            alpha = lines[f"weight:1:{i}:{j}"].get_alpha()
-            assert (alpha < 0.5) if not on else (alpha is None or alpha == 1)
-        for k in range(4):                                 # incoming lines are not faded
-            assert lines[f"weight:0:{k}:{i}"].get_alpha() in (None, 1)
-    for i in range(4):                                     # None: all drawn filled
-        assert to_rgba(neurons[f"neuron:0:{i}"].get_facecolor())[3] == 1
-
-
-def test_network_labels_neurons_and_layers():
-    words = ["<pad>", "<sos>", "<eos>", "hello", "world", "goodbye", "hola", "mundo", "adios", "!"]
-    onehot = np.array(words) == "hello"
-    fig = plot.network([10, 4], [np.arange(40.0).reshape(10, 4)], active=[onehot, None],
-                       input_labels=words, output_labels=["1", "2", "3", "4"], title="Embedding")
-    shown = texts(fig.axes[0])
-    assert all(w in shown for w in words) and all(s in shown for s in "1234")
-    assert "input (10)" in shown and "output (4)" in shown
-    assert fig.axes[0].get_title() == "Embedding"
-    hollow = [g for g, p in gids(fig, "neuron").items() if to_rgba(p.get_facecolor())[3] == 0]
-    assert sorted(hollow) == sorted(f"neuron:0:{i}" for i in range(10) if words[i] != "hello")
-    shown = texts(plot.network([4, 8, 4], [FFN_W1, FFN_W2], layer_names=["x", "ReLU(x W1 + b1)", "y"]).axes[0])
-    assert {"x", "ReLU(x W1 + b1)", "y"} <= set(shown)
-    assert [str(i) for i in range(8)] == [t for t in shown if t.isdigit()]   # hidden neurons numbered
-
-
-@pytest.mark.parametrize("kwargs, words", [
-    (dict(layers=[4, 8, 4], weights=[FFN_W1, FFN_W2[:, :3]]),
-     ["weights[1]", "(8, 3)", "layers[2] = 4", "(8, 4)"]),
-    (dict(layers=[4, 8, 4], weights=[FFN_W1]), ["weights has 1 matrices", "[4, 8, 4]", "needs 2"]),
-    (dict(layers=[4, 8], weights=[FFN_W1.T]), ["weights[0]", "(8, 4)", "(4, 8)"]),
-    (dict(layers=[4, 8, 4], weights=[FFN_W1, FFN_W2], active=[None, np.ones(7, bool), None]),
-     ["active[1]", "(8,)", "(7,)"]),
-    (dict(layers=[4, 8, 4], weights=[FFN_W1, FFN_W2], active=[None, np.ones(8), None]),
-     ["active[1]", "boolean", "float64"]),
-    (dict(layers=[4, 8, 4], weights=[FFN_W1, FFN_W2], active=[None, None]), ["active has 2 entries", "3 layers"]),
-    (dict(layers=[4, 8, 4], weights=[FFN_W1, FFN_W2], input_labels=["a", "b", "c"]),
-     ["input_labels has 3 labels", "layers[0] = 4"]),
-    (dict(layers=[4, 8, 4], weights=[FFN_W1, FFN_W2], output_labels=["a"] * 5),
-     ["output_labels has 5 labels", "layers[-1] = 4"]),
-    (dict(layers=[4, 8, 4], weights=[FFN_W1, FFN_W2], layer_names=["a", "b"]), ["layer_names has 2", "3 layers"]),
-    (dict(layers=[4, 8], weights=[np.full((4, 8), np.inf)]), ["weights[0]", "infinite"]),
-    (dict(layers=[4], weights=[]), ["layers", "at least 2"]),
-    (dict(layers=[4, 0], weights=[np.zeros((4, 0))]), ["layers", "positive"]),
-    (dict(layers=[4, 512], weights=[np.zeros((4, 512))]), ["layers[1] = 512", "too many"]),
-])
-def test_network_rejects_bad_input_naming_the_argument_and_sizes(kwargs, words):
-    with pytest.raises(ValueError) as e:
-        plot.network(kwargs.pop("layers"), kwargs.pop("weights"), **kwargs)
-    assert all(w in str(e.value) for w in words), str(e.value)
-
-
-# ---------------------------------------------------------------- architecture
-
-def drawn_parts(fig):
-    """{element: [patches]} for every patch with a gid 'part:<element>'."""
-    parts = {}
-    for p in fig.axes[0].patches:
-        gid = p.get_gid() or ""
-        if gid.startswith("part:"):
-            parts.setdefault(gid[5:], []).append(p)
-    return parts
-
-
-def lit_parts(fig):
-    return {name for name, ps in drawn_parts(fig).items() if any(coloured(p.get_facecolor()) for p in ps)}
-
-
-def test_architecture_draws_every_element_once_and_greys_them_by_default():
-    fig = plot.architecture()
-    parts = drawn_parts(fig)
-    assert set(parts) == ELEMENTS
-    assert lit_parts(fig) == set()
-    assert set(plot.ARCHITECTURE_PARTS) == set(EXPECTED)
-
-
-@pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_architecture_highlights_exactly_the_named_part(name):
-    assert lit_parts(plot.architecture(highlight=name)) == EXPECTED[name]
-
-
-def test_architecture_highlights_several_parts():
-    fig = plot.architecture(highlight=["masked-self-attention", "cross-attention"])
-    assert lit_parts(fig) == {"decoder-masked-self-attention", "decoder-cross-attention"}
-
-
-def test_architecture_all_lights_every_patch():
-    fig = plot.architecture("all")
-    assert all(coloured(p.get_facecolor()) for ps in drawn_parts(fig).values() for p in ps)
-
-
-def test_architecture_unknown_part_lists_the_valid_names():
-    with pytest.raises(ValueError) as e:
-        plot.architecture(highlight=["attention", "atention"])
-    message = str(e.value)
-    assert "atention" in message
-    assert all(name in message for name in EXPECTED)
-
-
-def test_architecture_labels_sit_inside_their_boxes_and_boxes_do_not_overlap():
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    fig = plot.architecture("all")
-    canvas = FigureCanvasAgg(fig)
-    canvas.draw()
-    renderer = canvas.get_renderer()
-    boxes = {name: ps[0].get_window_extent(renderer) for name, ps in drawn_parts(fig).items()
-             if "block" not in name and "positional" not in name}
-    labels = [t.get_window_extent(renderer) for t in fig.axes[0].texts]
-    for name, box in boxes.items():
-        inside = [t for t in labels if box.x0 <= t.x0 and t.x1 <= box.x1 and box.y0 <= t.y0 and t.y1 <= box.y1]
-        assert len(inside) == 1, name
-    names = sorted(boxes)
-    for i, a in enumerate(names):
-        for b in names[i + 1:]:
-            assert not boxes[a].overlaps(boxes[b]), (a, b)
-
-
-def test_architecture_shows_the_stacks_and_the_words_of_figure_1():
-    words = " ".join(t.get_text() for t in plot.architecture().axes[0].texts)
-    for w in ["N×", "×N", "Inputs", "Outputs (shifted right)", "Output Probabilities", "Positional",
-              "Masked Multi-Head", "Cross-Attention", "Feed Forward", "Add & Norm", "Linear", "Softmax"]:
-        assert w in words
-
-
 # ---------------------------------------------------------------- curves
 
 def the_legend(fig):
@@ -583,6 +387,79 @@ def test_bars_reject_bad_input():
         plot.bars([[1, 2]], ["a", "b"])
 
 
+# ---------------------------------------------------------------- on a light and a dark page
+
+VOCAB = ["<pad>", "<sos>", "<eos>", "hello", "world", "goodbye", "hola", "mundo", "adios", "!"]
+GRADIENT = np.linspace(0.0, 1.0, 144).reshape(12, 12)          # every colour of the map, annotated
+FIGURES = {
+    "heatmap": lambda: plot.heatmap(GRADIENT, title="t", xlabel="key", ylabel="query", colorbar_label="w"),
+    "heatmap signed": lambda: plot.heatmap(GRADIENT - 0.5, colorbar_label="value"),
+    "heatmap cividis": lambda: plot.heatmap(GRADIENT, cmap="cividis"),
+    "heatmap masked": lambda: plot.heatmap(np.array([[1.25, -np.inf], [0.5, -2.0]]), ["a", "b"], ["c", "d"]),
+    "heatmaps": lambda: plot.heatmaps([GRADIENT[:4, :4], GRADIENT[8:, 8:]], ["Head 0", "Head 1"],
+                                      suptitle="Two heads", xlabel="key", ylabel="query",
+                                      colorbar_label="weight"),
+    "vectors": lambda: plot.vectors([[1, 2, 3, 4], [2, 3, 4, 5]], ["hello", "world"], title="E"),
+    "curves": lambda: plot.curves({f"series {i}": np.arange(8.0) + i for i in range(6)}, title="t",
+                                  xlabel="x", ylabel="y"),
+    "curves inside legend": lambda: plot.curves({"a": [1.0, 2.0]}, legend_loc="upper left"),
+    "bars": lambda: plot.bars(np.linspace(-0.5, 1, 10), VOCAB, highlight="hello", title="t", ylabel="p"),
+}
+
+
+@pytest.mark.parametrize("kind", FIGURES)
+def test_figures_have_a_transparent_background_in_the_notebook_png(kind):
+    fig = FIGURES[kind]()
+    assert to_rgba(fig.get_facecolor())[3] == 0
+    assert all(to_rgba(ax.get_facecolor())[3] == 0 for ax in fig.axes)     # no white plot area
+    png = png_rgba(fig)                                # what the inline backend stores
+    assert png.shape[2] == 4, "the PNG has no alpha channel"
+    for corner in (png[0, 0], png[0, -1], png[-1, 0], png[-1, -1]):
+        assert corner[3] == 0
+    assert (png[..., 3] == 0).mean() > 0.2            # the page shows through, not only at the corners
+
+
+@pytest.mark.parametrize("kind", FIGURES)
+def test_every_text_reads_on_both_pages(kind):
+    """Tick labels, titles, legends, value labels: at least 3:1 against what lies under them
+    (the page, or the cell or bar they sit on), on the white and on the #222 page."""
+    ratio, text, page = worst_text_contrast(FIGURES[kind]())
+    assert ratio >= READABLE, f"{text!r} has contrast {ratio:.2f} on the {page} page"
+
+
+@pytest.mark.parametrize("kind", ["curves", "bars", "heatmap"])
+def test_lines_and_frames_read_on_both_pages(kind):
+    """The data lines of curves, the spines and tick marks: at least 3:1 on both pages."""
+    fig = FIGURES[kind]()
+    ax = fig.axes[0]
+    marks = [line.get_color() for line in ax.get_lines() if line not in ax.get_xgridlines() + ax.get_ygridlines()]
+    marks += [s.get_edgecolor() for s in ax.spines.values() if s.get_visible()]
+    marks += [t.tick1line.get_color() for t in ax.xaxis.get_major_ticks()]
+    assert marks
+    for colour in marks:
+        for page in PAGES:
+            bg = PAGES[page]
+            assert contrast(on_page([colour], page), bg) >= READABLE, (colour, page)
+
+
+def test_curves_give_each_series_a_readable_colour_of_its_own():
+    lines = plot.curves({f"s{i}": [0.0, float(i)] for i in range(6)}).axes[0].get_lines()
+    colours = [to_rgba(line.get_color()) for line in lines]
+    assert len(set(colours)) == 6
+    for c in colours:
+        assert min(contrast(c[:3], bg) for bg in PAGES.values()) >= READABLE, c
+
+
+def test_a_highlighted_bar_stands_out_from_the_others_on_both_pages():
+    bars = bar_patches(plot.bars([1, 2, 3], ["a", "b", "c"], highlight=1))
+    for page, bg in PAGES.items():
+        plain = [contrast(on_page([b.get_facecolor()], page), bg) for b in (bars[0], bars[2])]
+        lit = contrast(on_page([bars[1].get_facecolor()], page), bg)
+        assert lit > 1.5 * max(plain), page
+        for b in bars:                                 # every bar's outline is readable
+            assert contrast(on_page([b.get_edgecolor()], page), bg) >= READABLE
+
+
 # ---------------------------------------------------------------- in a notebook
 
 @pytest.mark.slow
@@ -590,10 +467,10 @@ def test_a_returned_figure_shows_once_in_a_notebook_and_an_assigned_one_not_at_a
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     cells = [
-        "from mathlib import plot",
+        "from mathlib import diagram, plot",
         'plot.heatmap([[0.7, 0.3], [0.45, 0.55]], ["hello", "world"], ["hello", "world"])',
         'fig = plot.heatmap([[0.7, 0.3], [0.45, 0.55]], ["hello", "world"], ["hello", "world"])',
-        'plot.architecture("attention")',
+        'diagram.architecture("attention")',
     ]
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     nbclient.NotebookClient(nb, kernel_name="python3", timeout=120).execute()
@@ -602,10 +479,15 @@ def test_a_returned_figure_shows_once_in_a_notebook_and_an_assigned_one_not_at_a
     for out in (outs[1], outs[3]):
         assert len(out) == 1 and out[0].output_type == "execute_result"
         assert "image/png" in out[0].data
+        png = matplotlib.image.imread(io.BytesIO(base64.b64decode(out[0].data["image/png"])))
+        assert png.shape[2] == 4 and png[0, 0, 3] == 0 and png[-1, -1, 3] == 0   # transparent
+        # Shown by the display formatter, not by the inline backend's show(): no
+        # needs_background tag, so JupyterLab puts no card behind it in either theme.
+        assert "needs_background" not in out[0].metadata
     # The same figure rendered here, as the inline backend does, gives the same bytes.
     fig = plot.heatmap([[0.7, 0.3], [0.45, 0.55]], ["hello", "world"], ["hello", "world"])
     buf = io.BytesIO()
     fig.canvas.print_figure(buf, format="png", bbox_inches="tight", dpi=fig.dpi,
                             facecolor=fig.get_facecolor(), edgecolor=fig.get_edgecolor())
-    import base64
     assert base64.b64decode(outs[1][0].data["image/png"]) == buf.getvalue()
+

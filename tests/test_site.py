@@ -4,13 +4,14 @@
   @sec-/@tbl-/@eq- cross-references) resolve; README's links to local files resolve;
 - images referenced in markdown exist and have alt text;
 - the notation table of the preface matches mathlib's toy config and the paper's base config;
-- environment.yml (what Binder and conda build) agrees with pyproject.toml;
+- environment.yml (conda, for rendering) and binder/ (what Binder builds) agree with pyproject.toml;
 - the workflows are valid YAML and use only known published actions, pinned to a major version;
 - the Makefile and .ci/run offer what the README promises.
 """
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -215,10 +216,42 @@ def test_environment_yml_agrees_with_pyproject():
     assert tuple(int(x) for x in python[1:].split(".")) >= minimum
 
 
-def test_binder_builds_environment_yml():
-    """repo2docker prefers binder/ or .binder/ and a Dockerfile over the root environment.yml."""
-    for shadow in ("binder", ".binder", "Dockerfile", "requirements.txt", "Pipfile", "apt.txt"):
-        assert not (ROOT / shadow).exists(), f"{shadow} would change what Binder builds"
+def binder_environment():
+    return yaml.safe_load((ROOT / "binder" / "environment.yml").read_text(encoding="utf-8"))
+
+
+def test_binder_builds_a_lean_runtime_environment():
+    """binder/environment.yml: mathlib's dependencies and the lab extra, at pyproject's ranges, nothing else."""
+    env = binder_environment()
+    assert env["channels"] == ["conda-forge"]
+    conda = dict(requirement(d) for d in env["dependencies"] if isinstance(d, str))
+    project = pyproject()["project"]
+    runtime = dict(requirement(d) for d in project["dependencies"] + project["optional-dependencies"]["lab"])
+    assert {k: v for k, v in conda.items() if k not in ("python", "pip")} == runtime, \
+        "binder/environment.yml must list exactly mathlib's dependencies and the lab extra, at pyproject's ranges"
+    root_conda = dict(requirement(d) for d in environment()["dependencies"] if isinstance(d, str))
+    assert conda["python"] == root_conda["python"], "Binder runs the Python the notebooks are executed with"
+    assert all(k in root_conda and root_conda[k] == v for k, v in runtime.items()), \
+        "environment.yml and binder/ disagree on a runtime dependency"
+    assert not any(isinstance(d, dict) for d in env["dependencies"]), "no pip section: postBuild installs mathlib"
+
+
+def test_binder_installs_mathlib_from_the_checkout():
+    post = ROOT / "binder" / "postBuild"
+    assert os.access(post, os.X_OK), "binder/postBuild must be executable (repo2docker runs it)"
+    text = post.read_text()
+    assert text.startswith("#!/usr/bin/env bash") and "set -euo pipefail" in text
+    assert re.search(r"^python -m pip install --no-deps -e \.$", text, flags=re.M), \
+        "postBuild installs mathlib from the repository root without re-resolving its dependencies"
+
+
+def test_binder_folder_decides_what_binder_builds():
+    """repo2docker reads only binder/ when it exists; anything else there would change the build."""
+    assert sorted(p.name for p in (ROOT / "binder").iterdir()) == ["environment.yml", "postBuild"]
+    assert not (ROOT / ".binder").exists(), ".binder/ would take precedence over binder/"
+    for chapter in CHAPTERS:          # the launch links open each notebook in that build
+        front = cell_source(json.loads(chapter.read_text(encoding="utf-8"))["cells"][0])
+        assert f"urlpath=lab/tree/chapters/{chapter.name}" in front, f"{chapter.name}: no Binder link to itself"
 
 
 # ---------------------------------------------------------------- workflows
@@ -288,6 +321,31 @@ def test_publish_workflow_renders_without_executing():
     assert quarto["execute"]["enabled"] is False
 
 
+def test_publish_workflow_checks_the_pages_before_deploying():
+    wf = workflow("publish.yml")
+    build = wf["jobs"]["build"]["steps"]
+    index = {i: s for i, s in enumerate(build)}
+    render = next(i for i, s in index.items() if s.get("uses", "").startswith("quarto-dev/quarto-actions/render@"))
+    check = next(i for i, s in index.items() if "tools/check_pages.py --site _book" in s.get("run", ""))
+    upload = next(i for i, s in index.items() if s.get("uses", "").startswith("actions/upload-pages-artifact@"))
+    assert render < check < upload, "the browser check runs after rendering and before the upload"
+    assert "continue-on-error" not in build[check] and "if" not in build[check], "a failing check must stop the job"
+    install = "\n".join(s.get("run", "") for s in build[:render])
+    assert re.search(r"pip install -e \"\.\[[\w,]*pages[\w,]*\]\"", install), "the pages extra (playwright)"
+    assert wf["jobs"]["deploy"]["needs"] == "build"
+
+
+def test_browser_check_assets_are_pinned_and_not_committed():
+    package = json.loads((ROOT / "package.json").read_text(encoding="utf-8"))
+    deps = {**package.get("dependencies", {}), **package.get("devDependencies", {})}
+    assert re.fullmatch(r"\^3\.\d+\.\d+", deps.get("mathjax", "")), "MathJax 3, what Quarto loads"
+    lock = json.loads((ROOT / "package-lock.json").read_text(encoding="utf-8"))
+    assert lock["packages"]["node_modules/mathjax"]["version"].startswith("3."), "npm ci installs the locked MathJax 3"
+    assert "node_modules/" in (ROOT / ".gitignore").read_text().splitlines()
+    extras = pyproject()["project"]["optional-dependencies"]
+    assert any(requirement(d)[0] == "playwright" for d in extras["pages"])
+
+
 # ---------------------------------------------------------------- Makefile, .ci/run, README
 
 def makefile_targets():
@@ -295,16 +353,67 @@ def makefile_targets():
 
 
 def test_makefile_offers_the_documented_targets():
-    assert {"lab", "test", "unit", "execute", "site", "bench", "clean"} <= makefile_targets()
+    assert {"lab", "test", "unit", "execute", "site", "bench", "clean", "check-pages"} <= makefile_targets()
+    make = (ROOT / "Makefile").read_text()
+    recipe = re.search(r"^check-pages:.*\n((?:\t.*\n)+)", make, flags=re.M)
+    assert recipe and "$(PY) tools/check_pages.py" in recipe.group(1), "check-pages runs with the project's .venv"
+    assert re.search(r"^check-pages: \$\(VENV\)/\.installed-pages", make, flags=re.M)
 
 
-def test_ci_run_runs_the_readme_test_command():
-    run = ROOT / ".ci" / "run"
-    text = run.read_text()
-    assert os.access(run, os.X_OK), ".ci/run must be executable"
+def test_ci_run_runs_the_browser_check_after_the_tests():
+    text = (ROOT / ".ci" / "run").read_text()
+    assert "apt-get install" in text and "chromium" in text and re.search(r"^npm ci\b", text, flags=re.M)
+    assert re.search(r"^make \.venv/\.installed-pages$", text, flags=re.M)
+    test_at = re.search(r"^make test\b", text, flags=re.M).start()
+    strict = re.search(r'^CHECK_PAGES_STRICT="\$\{CHECK_PAGES_STRICT:-([01])\}"$', text, flags=re.M)
+    assert strict, "the gate: CHECK_PAGES_STRICT, with a default the lead flips to 1 once the chapters fit"
+    checks = [m.start() for m in re.finditer(r"^\s*make check-pages\b", text, flags=re.M)]
+    assert checks and min(checks) > test_at, "make check-pages runs after make test"
+    assert re.search(r"^    make check-pages$", text, flags=re.M), "strict: a page that does not fit fails CI"
+
+
+def run_ci_script(tmp_path, make_output, make_status=0):
+    """.ci/run in a scratch copy of the repository, with `make` and the virtualenv's python replaced by
+    stubs that log their arguments; returns (exit status, log lines, output)."""
+    repo, bin_dir, log = tmp_path / "repo", tmp_path / "bin", tmp_path / "calls.log"
+    (repo / ".ci").mkdir(parents=True)
+    shutil.copy(ROOT / ".ci" / "run", repo / ".ci" / "run")
+    (repo / ".venv" / "bin").mkdir(parents=True)
+    bin_dir.mkdir()
+    stubs = {repo / ".venv" / "bin" / "python": f'echo "python $*" >> {log}',
+             bin_dir / "make": (f'echo "make $*" >> {log}\nif [ "$1" = test ]; then echo {shlex.quote(make_output)}; '
+                                f'exit {make_status}; fi'),
+             bin_dir / "npm": f'echo "npm $*" >> {log}',
+             bin_dir / "chromium": "exit 0",
+             bin_dir / "fc-list": 'echo "Liberation Mono"; echo "DejaVu Sans"'}
+    for path, body in stubs.items():
+        path.write_text("#!/usr/bin/env bash\n" + body + "\n")
+        path.chmod(0o755)
+    env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "HOME": str(tmp_path)}
+    proc = subprocess.run(["bash", str(repo / ".ci" / "run")], cwd=tmp_path, env=env, capture_output=True, text=True)
+    return proc.returncode, log.read_text().splitlines() if log.exists() else [], proc.stdout + proc.stderr
+
+
+def test_ci_run_installs_torch_then_runs_make_test(tmp_path):
+    status, calls, out = run_ci_script(tmp_path, "===== 212 passed, 3 skipped in 80.1s =====")
+    assert status == 0 and ".ci/run: OK" in out, out
+    assert calls == ['npm ci --no-audit --no-fund', 'python -m pip install --quiet torch==2.13.0',
+                     'make .venv/.installed-pages', 'make test', 'make check-pages CHECK_PAGES_ARGS=--report-only'], calls
+
+
+@pytest.mark.parametrize("make_output, make_status", [("===== 5 skipped in 1.0s =====", 0),
+                                                      ("no summary at all", 0),
+                                                      ("===== 1 failed, 9 passed in 2.0s =====", 2)])
+def test_ci_run_fails_unless_some_test_passed(tmp_path, make_output, make_status):
+    status, calls, out = run_ci_script(tmp_path, make_output, make_status)
+    assert status != 0, out
+    assert calls[-1] == "make test"
+
+
+def test_ci_run_and_the_readme_use_the_same_test_command():
+    text = (ROOT / ".ci" / "run").read_text()
+    assert os.access(ROOT / ".ci" / "run", os.X_OK), ".ci/run must be executable"
     assert text.startswith("#!/usr/bin/env bash") and "set -euo pipefail" in text
-    assert 'pip install --quiet "torch==2.13.0"' in text
-    assert re.search(r"^make test\b", text, flags=re.M)
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert re.search(r"^make test\b", readme, flags=re.M) and re.search(r"^make lab\b", readme, flags=re.M)
 

@@ -80,7 +80,7 @@ def test_the_rewriting_replaces_exactly_the_marked_lines():
     assert out["cells"][0]["source"].split("\n") == [
         'SOURCE = "goodbye"   # try it: another sentence',
         'other = "Hello World"',
-        'params = example.example_params(seed=7)  # try it']
+        'params = example.example_params(seed=7)  # try it', '']
     assert [name for _, _, name in try_it_lines(nb)] == ["SOURCE", "params"]
 
 

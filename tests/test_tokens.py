@@ -12,17 +12,17 @@ def test_tokenize_lowercases_and_splits_punctuation():
     assert tokens.tokenize("") == []
 
 
-def test_encode_and_decode_the_running_example():
-    ids = tokens.encode("Hello World", VOCAB)
+def test_text_to_ids_and_back_on_the_running_example():
+    ids = tokens.text_to_ids("Hello World", VOCAB)
     assert ids.tolist() == [3, 4] and ids.dtype == np.int64          # positions in VOCAB
-    assert tokens.encode(["<sos>", "hola", "mundo", "<eos>"], VOCAB).tolist() == [1, 6, 7, 2]
-    assert tokens.decode([6, 7, 9], VOCAB) == "hola mundo !"
-    assert tokens.decode(np.array([[3, 4]]), VOCAB) == "hello world"
+    assert tokens.text_to_ids(["<sos>", "hola", "mundo", "<eos>"], VOCAB).tolist() == [1, 6, 7, 2]
+    assert tokens.ids_to_text([6, 7, 9], VOCAB) == "hola mundo !"
+    assert tokens.ids_to_text(np.array([[3, 4]]), VOCAB) == "hello world"
 
 
 def test_unknown_token_names_itself_the_nearest_words_and_the_vocabulary():
     with pytest.raises(KeyError) as info:
-        tokens.encode("Helo World", VOCAB)
+        tokens.text_to_ids("Helo World", VOCAB)
     message = str(info.value)
     assert "'helo'" in message
     assert "nearest: hello" in message
@@ -31,13 +31,13 @@ def test_unknown_token_names_itself_the_nearest_words_and_the_vocabulary():
 
 def test_unknown_token_without_a_near_word_still_lists_the_vocabulary():
     with pytest.raises(KeyError) as info:
-        tokens.encode("xyz", VOCAB)
+        tokens.text_to_ids("xyz", VOCAB)
     assert "nearest" not in str(info.value) and "goodbye" in str(info.value)
 
 
-def test_decode_rejects_ids_outside_the_vocabulary():
+def test_ids_to_text_rejects_ids_outside_the_vocabulary():
     with pytest.raises(KeyError, match=r"\[10\]"):
-        tokens.decode([3, 10], VOCAB)
+        tokens.ids_to_text([3, 10], VOCAB)
 
 
 def test_tokenize_needs_a_string():

@@ -1,0 +1,389 @@
+"""Drawings of the model: the "you are here" architecture and a network of neurons.
+
+`architecture(highlight=...)` draws Figure 1 of "Attention Is All You Need" with the
+chapter's parts in orange; `network(layers, weights)` draws a small fully connected
+layer as neurons and weights. Both return a closed matplotlib Figure (a notebook shows
+it once when it is a cell's last expression), transparent and readable on a light and
+a dark page (colours: `mathlib._figure`). matplotlib is imported inside the functions.
+
+| problem                                                                 | error      |
+|-------------------------------------------------------------------------|------------|
+| an unknown highlight name                                                | ValueError |
+| network: layers not ≥ 2 sizes in 1 … 64; weights[l] not (layers[l], layers[l+1]) or not finite | ValueError |
+| network: active[l] not None or a bool array of layers[l]; a label list of the wrong length      | ValueError |
+"""
+import numpy as np
+
+from ._figure import (DARK_TEXT, DIM, FONT, HIGHLIGHT, HIGHLIGHT_EDGE, INK, WEIGHTS,
+                      check_labels, check_matrix, colorbar, finish, new_figure)
+
+# ---------------------------------------------------------------- the architecture
+
+# A layer of each stack is a list of sub-layers, each followed by its own Add & Norm.
+ENCODER_LAYER = ("self-attention", "feed-forward")
+DECODER_LAYER = ("masked-self-attention", "cross-attention", "feed-forward")
+_SUBLAYER = {                  # name: (label in the box, box height)
+    "self-attention": ("Multi-Head\nSelf-Attention", 7.0),
+    "masked-self-attention": ("Masked Multi-Head\nSelf-Attention", 7.0),
+    "cross-attention": ("Multi-Head\nCross-Attention", 7.0),
+    "feed-forward": ("Feed Forward", 5.0),
+}
+
+_ELEMENTS = {
+    "embedding": ("encoder-embedding", "decoder-embedding"),
+    "positional": ("encoder-positional", "decoder-positional"),
+    "encoder-self-attention": ("encoder-self-attention",),
+    "attention": ("encoder-self-attention", "decoder-masked-self-attention", "decoder-cross-attention"),
+    "feed-forward": ("encoder-feed-forward", "decoder-feed-forward"),
+    "add-norm": ("encoder-add-norm-1", "encoder-add-norm-2",
+                 "decoder-add-norm-1", "decoder-add-norm-2", "decoder-add-norm-3"),
+    "encoder": ("encoder-block", "encoder-self-attention", "encoder-add-norm-1",
+                "encoder-feed-forward", "encoder-add-norm-2"),
+    "decoder": ("decoder-block", "decoder-masked-self-attention", "decoder-add-norm-1",
+                "decoder-cross-attention", "decoder-add-norm-2", "decoder-feed-forward",
+                "decoder-add-norm-3"),
+    "masked-self-attention": ("decoder-masked-self-attention",),
+    "cross-attention": ("decoder-cross-attention",),
+    "output": ("linear", "softmax"),
+}
+_ELEMENTS["all"] = tuple(dict.fromkeys(e for v in _ELEMENTS.values() for e in v))
+
+ARCHITECTURE_PARTS = tuple(_ELEMENTS)
+"""The names `architecture(highlight=...)` accepts."""
+
+# Layout in diagram units (100 units = 7 inches across); y grows upwards.
+_ENC, _DEC = 27.0, 73.0        # column centres: encoder left, decoder right
+_W = 28.0                      # box width
+_HALF = _W / 2 + 4.5           # half width of the layer's frame
+_SIDE = _W / 2 + 2.2           # residual lines run this far from the centre
+_TAP = 8.0                     # the attention inputs V, K, Q enter at -_TAP, 0, +_TAP
+
+
+def _lit_elements(highlight):
+    """The set of diagram elements to colour, from a part name or several."""
+    if highlight is None:
+        return set()
+    names = (highlight,) if isinstance(highlight, str) else tuple(highlight)
+    unknown = [n for n in names if n not in ARCHITECTURE_PARTS]
+    if unknown:
+        raise ValueError(f"highlight has unknown part(s) {unknown}; "
+                         f"valid names are {', '.join(ARCHITECTURE_PARTS)}")
+    return {e for n in names for e in _ELEMENTS[n]}
+
+
+def _box(ax, gid, text, cx, y, h, lit):
+    """A rounded box of width _W centred at cx from y to y + h, labelled; returns its top."""
+    from matplotlib.patches import FancyBboxPatch
+    on = gid in lit
+    ax.add_patch(FancyBboxPatch(
+        (cx - _W / 2, y), _W, h, boxstyle="round,pad=0,rounding_size=1.2", gid=f"part:{gid}",
+        facecolor=HIGHLIGHT if on else DIM, edgecolor=HIGHLIGHT_EDGE if on else INK,
+        linewidth=1.5 if on else 1.0, zorder=3))
+    ax.text(cx, y + h / 2, text, ha="center", va="center", fontsize=9, zorder=4,
+            color=DARK_TEXT if on else INK, linespacing=1.15)
+    return y + h
+
+
+def _frame(ax, gid, x0, y0, x1, y1, lit):
+    """The big rounded frame of an encoder or decoder layer."""
+    from matplotlib.colors import to_rgba
+    from matplotlib.patches import FancyBboxPatch
+    on = gid in lit
+    ax.add_patch(FancyBboxPatch(
+        (x0, y0), x1 - x0, y1 - y0, boxstyle="round,pad=0,rounding_size=2.5", gid=f"part:{gid}",
+        facecolor=to_rgba(HIGHLIGHT, 0.15) if on else to_rgba(INK, 0.06),
+        edgecolor=HIGHLIGHT_EDGE if on else INK, linewidth=1.8 if on else 1.0, zorder=1))
+
+
+def _line(ax, *points, arrow=True, gid=None):
+    """A polyline through the points, with an arrow head at the last one."""
+    from matplotlib.patches import FancyArrowPatch
+    from matplotlib.path import Path
+    ax.add_patch(FancyArrowPatch(path=Path(points), arrowstyle="-|>" if arrow else "-",
+                                 mutation_scale=9, color=INK, linewidth=1.1, shrinkA=0, shrinkB=0,
+                                 joinstyle="miter", capstyle="butt", zorder=2, gid=gid))
+
+
+def _text(ax, x, y, text, size, **kw):
+    ax.text(x, y, text, fontsize=size, color=INK, linespacing=1.1, **kw)
+
+
+def _positional(ax, gid, cx, y, side, lit):
+    """⊕ at (cx, y) joined to a sine-wave disc labelled 'Positional Encoding' on `side`."""
+    from matplotlib.patches import Circle
+    on = gid in lit
+    face, edge, ink = (HIGHLIGHT, HIGHLIGHT_EDGE, DARK_TEXT) if on else (DIM, INK, INK)
+    ix = cx + side * 9.0
+    for x, r in ((cx, 2.0), (ix, 2.6)):
+        ax.add_patch(Circle((x, y), r, gid=f"part:{gid}", facecolor=face, edgecolor=edge,
+                            linewidth=1.3, zorder=3))
+    ax.plot([cx - 1.3, cx + 1.3], [y, y], color=ink, linewidth=1.1, zorder=4)
+    ax.plot([cx, cx], [y - 1.3, y + 1.3], color=ink, linewidth=1.1, zorder=4)
+    ax.plot([cx + side * 2.0, ix - side * 2.6], [y, y], color=INK, linewidth=1.1, zorder=2)
+    t = np.linspace(-1.8, 1.8, 40)
+    ax.plot(ix + t, y + 1.1 * np.sin(t * np.pi / 1.8), color=ink, linewidth=1.0, zorder=4)
+    _text(ax, ix + side * 3.6, y, "Positional\nEncoding", 8.5,
+          ha="right" if side < 0 else "left", va="center")
+
+
+def _residual(ax, gid, cx, side, x_from, y_from, y_to):
+    """Skip connection from (x_from, y_from) out to `side` (-1 left, +1 right) of the column
+    at cx, up, and into the side of the Add & Norm `gid` at y_to."""
+    x = cx + side * _SIDE
+    _line(ax, (x_from, y_from), (x, y_from), (x, y_to), (cx + side * _W / 2, y_to),
+          gid=f"residual:{gid}")
+
+
+def _column(ax, stack, cx, side, sublayers, caption, embedding, lit):
+    """One stack of Figure 1, bottom to top: caption, embedding, ⊕ positional encoding, and
+    a layer frame holding each sub-layer with its residual and Add & Norm.
+
+    side: -1 draws the residuals, the positional-encoding disc and "N×" on the left, +1 on
+    the right. A cross-attention sub-layer takes Q from below and leaves K and V to the
+    memory bus. Returns the y where the stack's output leaves its last Add & Norm, the top
+    of its frame, and the y of the memory bus (None without cross-attention).
+    """
+    _text(ax, cx, 2.5, caption, 9, ha="center", va="center")
+    _line(ax, (cx, 4.5), (cx, 8))
+    y = _box(ax, f"{stack}-embedding", embedding, cx, 8, 5, lit)
+    _line(ax, (cx, y), (cx, 17.5))
+    _positional(ax, f"{stack}-positional", cx, 19.5, side, lit)
+    y = bottom = 21.5                                  # the flow leaves the ⊕ here
+    bus = None
+    for k, name in enumerate(sublayers, start=1):
+        label, height = _SUBLAYER[name]
+        if name == "feed-forward":                     # one input
+            x_res, branch, start = cx, y + 2.5, y + 5
+            _line(ax, (cx, y), (cx, start))
+        elif name == "cross-attention":                # Q from below, K and V from the bus
+            x_res, branch, start, bus = cx + _TAP, y + 2.5, y + 8, y + 5
+            _line(ax, (cx - _TAP, bus), (cx - _TAP, start))                    # V
+            _line(ax, (cx, bus), (cx, start))                                  # K
+            _line(ax, (cx + _TAP, y), (cx + _TAP, start))                      # Q
+            for x, tap in zip((cx - _TAP, cx, cx + _TAP), "VKQ"):
+                _text(ax, x + 0.8, (bus + start) / 2, tap, 8, ha="left", va="center", style="italic")
+        else:                                          # self-attention: V, K, Q from one flow
+            x_res, branch, start = cx, y + 5, y + 8
+            _line(ax, (cx, y), (cx, branch), arrow=False)
+            _line(ax, (cx - _TAP, branch), (cx + _TAP, branch), arrow=False)
+            for x in (cx - _TAP, cx, cx + _TAP):
+                _line(ax, (x, branch), (x, start))
+        top = _box(ax, f"{stack}-{name}", label, cx, start, height, lit)
+        _line(ax, (cx, top), (cx, top + 3))
+        _residual(ax, f"{stack}-add-norm-{k}", cx, side, x_res, branch, top + 5)
+        y = _box(ax, f"{stack}-add-norm-{k}", "Add & Norm", cx, top + 3, 4, lit)
+    frame_top = y + 4
+    _frame(ax, f"{stack}-block", cx - _HALF, bottom + 2.5, cx + _HALF, frame_top, lit)
+    _text(ax, cx + side * (_HALF + 1.5), (bottom + 2.5 + frame_top) / 2, "N×" if side < 0 else "×N",
+          13, ha="right" if side < 0 else "left", va="center")
+    _text(ax, cx + side * (_HALF - 1.5), frame_top - 1.8, f"{stack.capitalize()} layer", 8.5,
+          ha="left" if side < 0 else "right", va="center", style="italic")
+    return y, frame_top, bus
+
+
+def _memory(ax, encoder_top, encoder_frame_top, bus):
+    """The encoder output: up out of the encoder, across, and along the bus into K and V."""
+    x_mid, y_top = (_ENC + _DEC) / 2, encoder_frame_top + 5
+    _line(ax, (_ENC, encoder_top), (_ENC, y_top), (x_mid, y_top), (x_mid, bus), (_DEC, bus),
+          arrow=False)
+    _text(ax, (_ENC + x_mid) / 2, y_top + 1.2, "encoder output, read by\nevery decoder layer", 8,
+          ha="center", va="bottom", style="italic")
+
+
+def _output(ax, cx, y, lit):
+    """Linear → softmax → output probabilities on top of the decoder."""
+    _line(ax, (cx, y), (cx, y + 8))
+    y = _box(ax, "linear", "Linear", cx, y + 8, 4.5, lit)
+    _line(ax, (cx, y), (cx, y + 3.5))
+    y = _box(ax, "softmax", "Softmax", cx, y + 3.5, 4.5, lit)
+    _line(ax, (cx, y), (cx, y + 3.5))
+    _text(ax, cx, y + 5.5, "Output Probabilities", 9, ha="center", va="center")
+
+
+def architecture(highlight=()):
+    """The encoder-decoder Transformer of "Attention Is All You Need" (Figure 1), parts highlighted.
+
+    highlight: a name or an iterable of names from ARCHITECTURE_PARTS:
+        "embedding", "positional"          both stacks' input embedding / positional encoding
+        "encoder-self-attention"           the encoder's self-attention
+        "masked-self-attention", "cross-attention"   the decoder's two attention sub-layers
+        "attention"                        all three attention sub-layers
+        "feed-forward", "add-norm"         every feed-forward / every Add & Norm
+        "encoder", "decoder"               a whole layer: its frame and every sub-layer
+        "output"                           the final Linear and Softmax
+        "all"                              everything
+    The named parts are orange, the rest faint grey. The encoder and decoder columns are
+    drawn by one function from their lists of sub-layers (ENCODER_LAYER, DECODER_LAYER).
+    Each drawn part carries a gid "part:<element>" (e.g. "part:decoder-add-norm-2"), each
+    skip connection "residual:<its Add & Norm>".
+    """
+    lit = _lit_elements(highlight)
+    fig = new_figure((7.0, 7.5), layout=None)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(-1, 101)
+    ax.set_ylim(-1, 111)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    enc_top, enc_frame_top, _ = _column(ax, "encoder", _ENC, -1, ENCODER_LAYER, "Inputs",
+                                        "Input Embedding", lit)
+    dec_top, _, bus = _column(ax, "decoder", _DEC, +1, DECODER_LAYER, "Outputs (shifted right)",
+                              "Output Embedding", lit)
+    _memory(ax, enc_top, enc_frame_top, bus)
+    _output(ax, _DEC, dec_top, lit)
+    return finish(fig)
+
+
+# ---------------------------------------------------------------- a network of neurons
+
+MAX_NEURONS = 64               # per layer: every neuron and every connection is drawn
+
+
+def _layer_sizes(layers):
+    """layers as a list of ≥ 2 positive ints, each at most MAX_NEURONS."""
+    try:
+        sizes = list(layers)
+    except TypeError:
+        raise ValueError(f"layers must be a list of layer sizes, e.g. [4, 8, 4], got {layers!r}") from None
+    if len(sizes) < 2 or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s > 0
+                                 for s in sizes):
+        raise ValueError(f"layers must be a list of at least 2 positive whole numbers, got {sizes!r}")
+    sizes = [int(s) for s in sizes]
+    for l, s in enumerate(sizes):
+        if s > MAX_NEURONS:
+            raise ValueError(f"layers[{l}] = {s} neurons is too many to draw one by one "
+                             f"(at most {MAX_NEURONS} per layer)")
+    return sizes
+
+
+def _network_weights(weights, sizes):
+    """weights as a list of finite (sizes[l], sizes[l+1]) float arrays."""
+    if isinstance(weights, np.ndarray):
+        weights = [weights]
+    try:
+        weights = list(weights)
+    except TypeError:
+        raise ValueError(f"weights must be a list of matrices, got {type(weights).__name__}") from None
+    if len(weights) != len(sizes) - 1:
+        raise ValueError(f"weights has {len(weights)} matrices but layers {sizes} needs {len(sizes) - 1} "
+                         "(one (d_in, d_out) matrix between each pair of consecutive layers)")
+    out = []
+    for l, W in enumerate(weights):
+        a = check_matrix(f"weights[{l}]", W)
+        if np.isinf(a).any():
+            raise ValueError(f"weights[{l}] contains {int(np.isinf(a).sum())} infinite value(s); shape {a.shape}")
+        want = (sizes[l], sizes[l + 1])
+        if a.shape != want:
+            raise ValueError(f"weights[{l}] has shape {a.shape} but layers[{l}] = {sizes[l]} and "
+                             f"layers[{l + 1}] = {sizes[l + 1]} need shape {want}")
+        out.append(a)
+    return out
+
+
+def _network_active(active, sizes):
+    """active as a list with, per layer, None or a bool array of that layer's size."""
+    if active is None:
+        return [None] * len(sizes)
+    active = list(active)
+    if len(active) != len(sizes):
+        raise ValueError(f"active has {len(active)} entries but layers {sizes} has {len(sizes)} layers "
+                         "(give None for a layer without on/off information)")
+    out = []
+    for l, a in enumerate(active):
+        if a is not None:
+            a = np.asarray(a)
+            if a.dtype != bool or a.shape != (sizes[l],):
+                raise ValueError(f"active[{l}] must be a boolean array of shape ({sizes[l]},) "
+                                 f"(layers[{l}] = {sizes[l]}), got shape {a.shape} dtype {a.dtype}")
+        out.append(a)
+    return out
+
+
+def network(layers, weights, *, active=None, input_labels=None, output_labels=None,
+            layer_names=None, title=None, figsize=None):
+    """A small fully connected network drawn as neurons and weights.
+
+    layers: layer sizes from input to output, e.g. [4, 8, 4] for the feed-forward network.
+    weights: one matrix (layers[l], layers[l+1]) per pair of consecutive layers, the way
+        mathlib stores them (x @ W): entry (i, j) is the weight from neuron i to neuron j.
+        Each connection is a line whose colour (orange negative, grey 0, purple positive,
+        one scale for all matrices) and width show the weight.
+    active: None, or per layer None or a bool array (layers[l],): True neurons are drawn
+        filled grey with a bold label, False neurons hollow and dashed with their outgoing
+        lines faded (e.g. hidden units that ReLU switched off, the 0 inputs of a one-hot
+        vector); neurons without on/off information are faintly filled.
+    input_labels / output_labels: one string per input / output neuron (e.g. token names).
+    layer_names: one string per layer, written under it; None → "input (n)", "hidden (n)", "output (n)".
+    Biases are not drawn. Neurons carry the gid "neuron:<layer>:<i>", connections
+    "weight:<layer>:<i>:<j>" (from neuron i of layer `layer` to neuron j of the next).
+    """
+    import matplotlib as mpl
+    from matplotlib.colors import LinearSegmentedColormap, Normalize
+    from matplotlib.patches import Circle
+    sizes = _layer_sizes(layers)
+    Ws = _network_weights(weights, sizes)
+    on = _network_active(active, sizes)
+    input_labels = check_labels("input_labels", input_labels, sizes[0], f"layers[0] = {sizes[0]} input neurons")
+    output_labels = check_labels("output_labels", output_labels, sizes[-1],
+                                 f"layers[-1] = {sizes[-1]} output neurons")
+    if layer_names is None:
+        layer_names = [("input" if l == 0 else "output" if l == len(sizes) - 1 else "hidden") + f" ({s})"
+                       for l, s in enumerate(sizes)]
+    layer_names = check_labels("layer_names", layer_names, len(sizes), f"layers has {len(sizes)} layers")
+
+    n_max, L = max(sizes), len(sizes)
+    unit = min(0.42, 5.0 / n_max)                      # inches between two neurons of a layer
+    gap = 2.4 / unit                                   # layers 2.4 in apart, in data units
+    radius = 0.3
+    left = 0.0 if input_labels is None else (max(map(len, input_labels)) * 0.07 + 0.15) / unit
+    right = 0.0 if output_labels is None else (max(map(len, output_labels)) * 0.07 + 0.15) / unit
+    if figsize is None:
+        width = (L - 1) * 2.4 + (left + right) * unit + 1.5
+        figsize = (round(width, 2), round(n_max * unit + (1.4 if title else 1.1), 2))
+    m = max(float(np.abs(W).max()) for W in Ws) or 1.0
+    norm = Normalize(vmin=-m, vmax=m)
+    cmap = LinearSegmentedColormap.from_list("weights", WEIGHTS)
+
+    def xy(l, i):
+        return l * gap, (sizes[l] - 1) / 2 - i
+
+    def state(l, i):                                   # None (no information), True or False
+        return None if on[l] is None else bool(on[l][i])
+
+    fig = new_figure(figsize)
+    ax = fig.add_subplot()
+    for l, W in enumerate(Ws):
+        order = sorted(np.ndindex(W.shape), key=lambda ij: abs(W[ij]))   # strong lines on top
+        for i, j in order:
+            (x0, y0), (x1, y1) = xy(l, i), xy(l + 1, j)
+            faded = state(l, i) is False
+            ax.plot([x0 + radius, x1 - radius], [y0, y1], color=cmap(norm(W[i, j])),
+                    linewidth=0.5 + 3.0 * abs(W[i, j]) / m, alpha=0.15 if faded else 1.0,
+                    solid_capstyle="round", zorder=1 if faded else 2, gid=f"weight:{l}:{i}:{j}")
+    for l, n in enumerate(sizes):
+        for i in range(n):
+            s = state(l, i)
+            ax.add_patch(Circle(xy(l, i), radius, facecolor={None: DIM, True: INK, False: "none"}[s],
+                                edgecolor=INK, linewidth=1.2, linestyle="--" if s is False else "-",
+                                zorder=3, gid=f"neuron:{l}:{i}"))
+            if 0 < l < L - 1:                          # hidden neurons carry their index
+                ax.text(*xy(l, i), str(i), ha="center", va="center", zorder=4,
+                        fontsize=float(np.clip(radius * unit * 72 * 0.9, 5, FONT - 2)),
+                        color=DARK_TEXT if s else INK)
+    for labels, l, side in ((input_labels, 0, -1), (output_labels, L - 1, +1)):
+        for i, text in enumerate(labels or []):
+            x, y = xy(l, i)
+            ax.text(x + side * (radius + 0.25), y, text, ha="right" if side < 0 else "left",
+                    va="center", fontsize=FONT - 1, color=INK,
+                    fontweight="bold" if state(l, i) else "normal")
+    bottom = -(n_max - 1) / 2 - 0.75
+    for l, name in enumerate(layer_names):
+        ax.text(xy(l, 0)[0], bottom, name, ha="center", va="top", fontsize=FONT - 1, color=INK)
+    ax.set_xlim(-left - radius - 0.3, (L - 1) * gap + right + radius + 0.3)
+    ax.set_ylim(bottom - 0.6, (n_max - 1) / 2 + 0.6)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if title:
+        ax.set_title(title, fontsize=FONT + 1)
+    colorbar(fig, mpl.cm.ScalarMappable(norm=norm, cmap=cmap), ax, "weight", shrink=0.6,
+             fraction=0.05, pad=0.02, aspect=15)
+    return finish(fig)
