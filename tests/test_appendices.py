@@ -75,6 +75,7 @@ PART_III_MODULES = ("loss", "train", "grad", "corpus")
 # Public functions of MODEL_MODULES that have no equation, and why.
 EXCLUDED = {
     "transformer.init_layer": "a helper of init_params that builds one layer; its values are @eq-init-a",
+    "transformer.map_arrays": "walks the parameter tree (cast_params, count_parameters and interop use it)",
     "transformer.cast_params": "converts every array to another dtype (float32 for the benchmark)",
     "transformer.count_parameters": "counts the numbers in a parameter set: chapter 7's table",
     "transformer.parameter_counts": "the same count from the sizes alone: chapter 7's table",
@@ -325,10 +326,10 @@ def tables(md):
 
 
 def table_with_header(md, *header):
-    for head, rows in tables(md):
-        if tuple(head[:len(header)]) == header:
-            return rows
-    raise AssertionError(f"no table with the columns {header} in {APPENDIX_B.name}")
+    """The rows of every table whose columns start with `header`, one after the other."""
+    found = [rows for head, rows in tables(md) if tuple(head[:len(header)]) == header]
+    assert found, f"no table with the columns {header} in {APPENDIX_B.name}"
+    return [row for rows in found for row in rows]
 
 
 def math_spans(text):
