@@ -5,5 +5,6 @@ One module per concept; `import mathlib` imports numpy and nothing heavier
 and builds no parameters (example.PARAMS is built on first use).
 """
 from . import attention, embedding, example, generate, layers, positional, tokens, transformer  # noqa: F401
+from . import corpus, grad, loss, train  # noqa: F401  (Part III: training)
 
 __version__ = "0.1.0"

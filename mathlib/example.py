@@ -13,6 +13,7 @@ For readers who experiment (every chapter marks the lines to change with `# try 
     example.with_embedding("hello", [1, 0, 0, 1])        your own vector for a word
     example.claim(condition, "what the text says")       a sentence of the text, checked
 """
+import sys
 import textwrap
 
 import numpy as np
@@ -98,7 +99,7 @@ def with_embedding(word, vector, params=None):
     >>> p.embedding[VOCAB.index("hello")].tolist()
     [1.0, 0.0, 0.0, 1.0]
     """
-    params = PARAMS if params is None else params
+    params = sys.modules[__name__].PARAMS if params is None else params   # built on first use
     if word not in VOCAB:
         raise KeyError(f"unknown token {word!r}. The vocabulary is: {', '.join(VOCAB)}")
     vector = np.asarray(vector, dtype=np.float64)

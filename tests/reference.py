@@ -49,9 +49,9 @@ def parse_numbers(text):
 
 
 def e_plus_pe():
-    """'Hello' = [1, 2, 3, 4] at position 0 and 'World' = [2, 3, 4, 5] at position 1, plus
+    """'Hello' = [1, 1, 0, -1] at position 0 and 'World' = [-1, 1, 1, 0] at position 1, plus
     PE(p) = [sin p, cos p, sin(p/100), cos(p/100)] (d_model 4: frequencies 1 and 1/10000^(2/4))."""
-    E = np.array([[1.0, 2, 3, 4], [2, 3, 4, 5]])
+    E = np.array([[1.0, 1, 0, -1], [-1, 1, 1, 0]])
     pe = np.array([[np.sin(p), np.cos(p), np.sin(p / 100), np.cos(p / 100)] for p in (0, 1)])
     return E + pe
 
@@ -112,9 +112,9 @@ def causal_mask(n):
 
 
 def sos_hola_mundo():
-    """The decoder input '<sos> hola mundo': <sos> = [1, 0, 1, 0], 'hola' = [1, 1, 2, 2] and
-    'mundo' = [2, 2, 1, 1] at positions 0, 1, 2, plus PE(p) = [sin p, cos p, sin(p/100), cos(p/100)]."""
-    E = np.array([[1.0, 0, 1, 0], [1, 1, 2, 2], [2, 2, 1, 1]])
+    """The decoder input '<sos> hola mundo': <sos> = [1, 0, 0, 0], 'hola' = [1, 0, 1, -1] and
+    'mundo' = [1, -1, 1, 0] at positions 0, 1, 2, plus PE(p) = [sin p, cos p, sin(p/100), cos(p/100)]."""
+    E = np.array([[1.0, 0, 0, 0], [1, 0, 1, -1], [1, -1, 1, 0]])
     pe = np.array([[np.sin(p), np.cos(p), np.sin(p / 100), np.cos(p / 100)] for p in (0, 1, 2)])
     return E + pe
 

@@ -1,0 +1,495 @@
+"""Backpropagation written out: the gradient of every piece of the model.
+
+Notation: for an array X of the forward pass, d_X is ∂loss/∂X, an array of
+X's shape. A `*_backward` function takes the gradient of the loss with
+respect to a piece's output and returns the gradients with respect to its
+inputs and parameters: the chain rule, one line per step, no autograd.
+
+* The primitives' backward passes take the arrays their forward saw
+  (`linear_backward(d_y, x, W)`, `softmax_backward(d_y, y)`, ...).
+* The layers run for training through a *training forward*
+  (`encoder_layer_forward`, ...): the same primitives as
+  mathlib.transformer in the same order (a test checks that the logits are
+  identical to the last bit), dropout if asked, and a cache, the
+  intermediate arrays that the backward pass reads.
+* `forward` and `backward` do the whole model. The gradients come back in
+  the parameters' own dataclasses (a TransformerParams of gradients), so
+  every parameter finds its gradient at the same place.
+
+`numerical_gradient` (central finite differences) checks all of it.
+"""
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _checks, attention, layers, transformer
+from .attention import (AttentionParams, causal_mask, merge_heads,
+                        padding_mask, split_heads)
+from .layers import FeedForwardParams, LayerNormParams, relu
+from .transformer import (DecoderLayerParams, EncoderLayerParams,
+                          TransformerParams)
+
+# The formulas of the inference forward, without their door checks: the data
+# were checked where they entered (grad.forward), the parameters when built.
+linear = layers.linear.unchecked
+layer_norm = layers.layer_norm.unchecked
+attention_formula = attention.scaled_dot_product_attention.unchecked
+embed_with_positions = transformer.embed_with_positions.unchecked
+
+
+def gradients(kind, **fields):
+    """The gradients of a parameter dataclass, in that dataclass (kind:
+    AttentionParams, ...), built without the checks that building parameters
+    runs: they come from checked data, and in a training step those checks
+    would cost as much as the backward pass's arithmetic."""
+    g = object.__new__(kind)
+    vars(g).update(fields)
+    return g
+
+
+# --- the primitives ------------------------------------------------------
+
+def linear_backward(d_y, x, W):
+    """y = x W + b.  d_y: (..., d_out)  x: (..., d_in)  W: (d_in, d_out).
+
+    d_x = d_y Wᵀ                      (..., d_in)
+    d_W = Σ over positions of xᵀ d_y  (d_in, d_out): W served them all
+    d_b = Σ over positions of d_y     (d_out,)
+
+    >>> d_x, d_W, d_b = linear_backward(np.array([1.0, 0, -1]),
+    ...     np.array([1.0, 2]), np.array([[1.0, 0, 2], [0, 1, 3]]))
+    >>> d_x.tolist(), d_W.tolist()
+    ([-1.0, -3.0], [[1.0, 0.0, -1.0], [2.0, 0.0, -2.0]])
+    """
+    rows_x = x.reshape(-1, x.shape[-1])        # one row per position
+    rows_dy = d_y.reshape(-1, d_y.shape[-1])
+    d_x = (rows_dy @ W.T).reshape(x.shape)
+    d_W = rows_x.T @ rows_dy
+    d_b = rows_dy.sum(axis=0)
+    return d_x, d_W, d_b
+
+
+def relu_backward(d_y, x):
+    """y = max(0, x): the gradient passes where x > 0, stops where x ≤ 0."""
+    return d_y * (x > 0)
+
+
+def softmax_backward(d_y, y, axis=-1):
+    """y = softmax(x) along `axis`; y is the forward's output.
+
+    ∂y_j/∂x_i = y_j (δ_ij − y_i), so d_x = y ⊙ (d_y − Σ_j d_y_j y_j).
+    Where y is exactly 0 (a masked score), d_x is exactly 0.
+
+    >>> y = np.array([0.5, 0.5])                       # softmax([0, 0])
+    >>> softmax_backward(np.array([1.0, 0.0]), y).tolist()
+    [0.25, -0.25]
+    """
+    return y * (d_y - (d_y * y).sum(axis=axis, keepdims=True))
+
+
+def scaled_dot_product_attention_backward(d_out, Q, K, V, weights):
+    """out = A V,  A = softmax(S),  S = Q Kᵀ / √d_k (−inf where masked).
+
+    d_out: (..., n_q, d_v); Q: (..., n_q, d_k); K: (..., n_k, d_k);
+    V: (..., n_k, d_v); weights A: (..., n_q, n_k) from the forward.
+    Returns d_Q, d_K, d_V. A masked weight is exactly 0, so its score
+    gets no gradient, and nothing flows to a key or value no one sees.
+    """
+    d_V = np.swapaxes(weights, -1, -2) @ d_out           # (..., n_k, d_v)
+    d_A = d_out @ np.swapaxes(V, -1, -2)                 # (..., n_q, n_k)
+    d_S = softmax_backward(d_A, weights) / math.sqrt(Q.shape[-1])
+    d_Q = d_S @ K                                        # (..., n_q, d_k)
+    d_K = np.swapaxes(d_S, -1, -2) @ Q                   # (..., n_k, d_k)
+    return d_Q, d_K, d_V
+
+
+def split_heads_backward(d_heads):
+    """split_heads only moves numbers, so its backward moves them back:
+    (..., h, n, d) → (..., n, h·d), which is merge_heads."""
+    return merge_heads(d_heads)
+
+
+def merge_heads_backward(d_concat, n_heads):
+    """merge_heads moved back: (..., n, h·d) → (..., h, n, d), which is
+    split_heads."""
+    return split_heads(d_concat, n_heads)
+
+
+def layer_norm_backward(d_y, x, gamma, eps=1e-5):
+    """y = x̂ · gamma + beta, x̂ = (x − mean) / σ, σ = √(var + eps).
+
+    d_y, x: (..., d); gamma: (d,). With g = d_y · gamma (mean and var
+    depend on every x_i, hence the two corrections):
+    d_x = (g − mean(g) − x̂ · mean(g x̂)) / σ
+    d_gamma = Σ over positions of d_y x̂;  d_beta = Σ of d_y.
+    """
+    centred = x - x.mean(axis=-1, keepdims=True)
+    sigma = np.sqrt((centred ** 2).mean(axis=-1, keepdims=True) + eps)
+    x_hat = centred / sigma
+    g = d_y * gamma
+    d_x = (g - g.mean(axis=-1, keepdims=True)
+           - x_hat * (g * x_hat).mean(axis=-1, keepdims=True)) / sigma
+    positions = tuple(range(x.ndim - 1))
+    return d_x, (d_y * x_hat).sum(axis=positions), d_y.sum(axis=positions)
+
+
+def dropout(x, p, rng):
+    """Inverted dropout, for training only: each entry is zeroed with
+    probability p and the survivors are scaled by 1/(1 − p), so the
+    expected value stays and inference needs no dropout at all.
+    rng: np.random.Generator. Returns (x · keep, keep), keep = 0 or
+    1/(1 − p) in x's dtype; (x, None) when p is 0 (nothing is drawn).
+    """
+    if p == 0:
+        return x, None
+    keep = ((rng.random(x.shape) >= p) / (1 - p)).astype(x.dtype)
+    return x * keep, keep
+
+
+def dropout_backward(d_y, keep):
+    """y = x · keep, so d_x = d_y · keep: a dropped entry gets no
+    gradient."""
+    return d_y if keep is None else d_y * keep
+
+
+def embedding_backward(d_X, ids, vocab_size, scale=1.0):
+    """X = table[ids] · scale + PE.  d_X: (..., n, d_model)  ids: (..., n).
+
+    Row v of the table was copied to every position holding token v, so
+    its gradient is the sum over those positions (a scatter-add), times
+    the scale (√d_model with config.scale_embeddings). PE has no
+    parameters. Returns d_table: (vocab_size, d_model).
+
+    >>> embedding_backward(np.array([[1.0, 2], [10, 20], [100, 200]]),
+    ...                    np.array([3, 1, 3]), 4).tolist()
+    [[0.0, 0.0], [10.0, 20.0], [0.0, 0.0], [101.0, 202.0]]
+    """
+    d = d_X.shape[-1]
+    d_table = np.zeros((vocab_size, d), dtype=d_X.dtype)
+    np.add.at(d_table, ids.reshape(-1), d_X.reshape(-1, d))   # adds repeats
+    return d_table * scale if scale != 1 else d_table
+
+
+# --- layers: a training forward that keeps a cache, and its backward ----
+
+def multi_head_attention_forward(X_q, X_kv, p, mask=None):
+    """multi_head_attention, keeping what the backward needs.
+    → out (..., n_q, d_model), cache."""
+    h = p.n_heads
+    Q = split_heads(linear(X_q, p.W_Q, p.b_Q), h)     # (..., h, n_q, d_k)
+    K = split_heads(linear(X_kv, p.W_K, p.b_K), h)    # (..., h, n_k, d_k)
+    V = split_heads(linear(X_kv, p.W_V, p.b_V), h)    # (..., h, n_k, d_v)
+    if mask is not None:
+        mask = np.expand_dims(mask, -3)               # one mask, every head
+    heads, weights = attention_formula(Q, K, V, mask)
+    concat = merge_heads(heads)                       # (..., n_q, h·d_v)
+    out = linear(concat, p.W_O, p.b_O)
+    return out, (X_q, X_kv, p, Q, K, V, weights, concat)
+
+
+def multi_head_attention_backward(d_out, cache):
+    """d_out: (..., n_q, d_model) → d_X_q (..., n_q, d_model),
+    d_X_kv (..., n_k, d_model) and an AttentionParams of gradients.
+    In self-attention X_q is X_kv: its gradient is the sum of the two."""
+    X_q, X_kv, p, Q, K, V, weights, concat = cache
+    d_concat, d_W_O, d_b_O = linear_backward(d_out, concat, p.W_O)
+    d_heads = merge_heads_backward(d_concat, p.n_heads)
+    d_Q, d_K, d_V = scaled_dot_product_attention_backward(
+        d_heads, Q, K, V, weights)
+    d_X_q, d_W_Q, d_b_Q = linear_backward(
+        split_heads_backward(d_Q), X_q, p.W_Q)
+    d_X_k, d_W_K, d_b_K = linear_backward(
+        split_heads_backward(d_K), X_kv, p.W_K)
+    d_X_v, d_W_V, d_b_V = linear_backward(
+        split_heads_backward(d_V), X_kv, p.W_V)
+    grads = gradients(AttentionParams, W_Q=d_W_Q, W_K=d_W_K, W_V=d_W_V,
+                      W_O=d_W_O, b_Q=d_b_Q, b_K=d_b_K, b_V=d_b_V,
+                      b_O=d_b_O, n_heads=p.n_heads)
+    return d_X_q, d_X_k + d_X_v, grads       # K and V both read X_kv: add
+
+
+def feed_forward_forward(x, p):
+    """FFN(x) = max(0, x W1 + b1) W2 + b2, keeping what the backward needs.
+    → out (..., n, d_model), cache."""
+    hidden = linear(x, p.W1, p.b1)             # (..., n, d_ff), before ReLU
+    active = relu(hidden)
+    return linear(active, p.W2, p.b2), (x, hidden, active, p)
+
+
+def feed_forward_backward(d_out, cache):
+    """d_out: (..., n, d_model) → d_x (..., n, d_model) and a
+    FeedForwardParams of gradients."""
+    x, hidden, active, p = cache
+    d_active, d_W2, d_b2 = linear_backward(d_out, active, p.W2)
+    d_hidden = relu_backward(d_active, hidden)
+    d_x, d_W1, d_b1 = linear_backward(d_hidden, x, p.W1)
+    return d_x, gradients(FeedForwardParams, W1=d_W1, b1=d_b1, W2=d_W2,
+                          b2=d_b2)
+
+
+def _norm(S, norm):
+    return layer_norm(S, norm.gamma, norm.beta, norm.eps)
+
+
+def _norm_backward(d_y, S, norm):
+    d_S, d_gamma, d_beta = layer_norm_backward(d_y, S, norm.gamma, norm.eps)
+    return d_S, gradients(LayerNormParams, gamma=d_gamma, beta=d_beta,
+                          eps=norm.eps)
+
+
+def encoder_layer_forward(X, p, mask=None, p_drop=0.0, rng=None):
+    """One encoder block for training, with dropout on each sub-layer's
+    output before the residual sum (paper §5.4):
+
+        S1 = X + Dropout(SelfAttn(X));    X1 = LN(S1)
+        S2 = X1 + Dropout(FFN(X1));       out = LN(S2)
+
+    X: (..., n, d_model); mask as for transformer.encoder_layer.
+    → out (..., n, d_model), cache.
+    """
+    A, attn = multi_head_attention_forward(X, X, p.self_attn, mask)
+    A, keep1 = dropout(A, p_drop, rng)
+    S1 = X + A                                         # the residual sum
+    X1 = _norm(S1, p.norm1)
+    F, ffn = feed_forward_forward(X1, p.ffn)
+    F, keep2 = dropout(F, p_drop, rng)
+    S2 = X1 + F
+    return _norm(S2, p.norm2), (p, attn, keep1, S1, ffn, keep2, S2)
+
+
+def encoder_layer_backward(d_out, cache):
+    """d_out: (..., n, d_model) → d_X (..., n, d_model) and an
+    EncoderLayerParams of gradients.
+
+    A residual sum hands its gradient unchanged to both terms, so each
+    sub-layer's input collects the gradient through the shortcut plus the
+    gradient through the sub-layer."""
+    p, attn, keep1, S1, ffn, keep2, S2 = cache
+    d_S2, g_norm2 = _norm_backward(d_out, S2, p.norm2)
+    d_F = dropout_backward(d_S2, keep2)
+    d_X1_ffn, g_ffn = feed_forward_backward(d_F, ffn)
+    d_X1 = d_S2 + d_X1_ffn                             # S2 = X1 + FFN(X1)
+    d_S1, g_norm1 = _norm_backward(d_X1, S1, p.norm1)
+    d_A = dropout_backward(d_S1, keep1)
+    d_X_q, d_X_kv, g_attn = multi_head_attention_backward(d_A, attn)
+    d_X = d_S1 + d_X_q + d_X_kv                        # S1 = X + Attn(X, X)
+    return d_X, gradients(EncoderLayerParams, self_attn=g_attn,
+                          norm1=g_norm1, ffn=g_ffn, norm2=g_norm2)
+
+
+def decoder_layer_forward(Y, memory, p, self_mask=None, memory_mask=None,
+                          p_drop=0.0, rng=None):
+    """One decoder block for training, dropout on each sub-layer's output:
+
+        S1 = Y + Dropout(MaskedSelfAttn(Y));        Y1 = LN(S1)
+        S2 = Y1 + Dropout(CrossAttn(Y1, memory));   Y2 = LN(S2)
+        S3 = Y2 + Dropout(FFN(Y2));                 out = LN(S3)
+
+    Y: (..., m, d_model); memory: (..., n, d_model); self_mask None means
+    causal. → out (..., m, d_model), cache.
+    """
+    if self_mask is None:
+        self_mask = causal_mask(Y.shape[-2])
+    A, self_attn = multi_head_attention_forward(Y, Y, p.self_attn,
+                                                self_mask)
+    A, keep1 = dropout(A, p_drop, rng)
+    S1 = Y + A
+    Y1 = _norm(S1, p.norm1)
+    C, cross_attn = multi_head_attention_forward(Y1, memory, p.cross_attn,
+                                                 memory_mask)
+    C, keep2 = dropout(C, p_drop, rng)
+    S2 = Y1 + C
+    Y2 = _norm(S2, p.norm2)
+    F, ffn = feed_forward_forward(Y2, p.ffn)
+    F, keep3 = dropout(F, p_drop, rng)
+    S3 = Y2 + F
+    cache = (p, self_attn, keep1, S1, cross_attn, keep2, S2, ffn, keep3, S3)
+    return _norm(S3, p.norm3), cache
+
+
+def decoder_layer_backward(d_out, cache):
+    """d_out: (..., m, d_model) → d_Y (..., m, d_model), d_memory
+    (..., n, d_model), this layer's share (the memory's gradient is the
+    sum over the decoder layers), and a DecoderLayerParams of gradients."""
+    p, self_attn, keep1, S1, cross_attn, keep2, S2, ffn, keep3, S3 = cache
+    d_S3, g_norm3 = _norm_backward(d_out, S3, p.norm3)
+    d_F = dropout_backward(d_S3, keep3)
+    d_Y2_ffn, g_ffn = feed_forward_backward(d_F, ffn)
+    d_Y2 = d_S3 + d_Y2_ffn                             # S3 = Y2 + FFN(Y2)
+    d_S2, g_norm2 = _norm_backward(d_Y2, S2, p.norm2)
+    d_C = dropout_backward(d_S2, keep2)
+    d_Y1_cross, d_memory, g_cross = multi_head_attention_backward(
+        d_C, cross_attn)
+    d_Y1 = d_S2 + d_Y1_cross                           # S2 = Y1 + Cross
+    d_S1, g_norm1 = _norm_backward(d_Y1, S1, p.norm1)
+    d_A = dropout_backward(d_S1, keep1)
+    d_Y_q, d_Y_kv, g_self = multi_head_attention_backward(d_A, self_attn)
+    d_Y = d_S1 + d_Y_q + d_Y_kv                        # S1 = Y + Attn(Y, Y)
+    grads = gradients(DecoderLayerParams, self_attn=g_self, norm1=g_norm1,
+                      cross_attn=g_cross, norm2=g_norm2, ffn=g_ffn,
+                      norm3=g_norm3)
+    return d_Y, d_memory, grads
+
+
+# --- the whole model ----------------------------------------------------
+
+@dataclass
+class Cache:
+    """What `backward` needs from `forward`: the ids, the parameters, the
+    embeddings' dropout masks, every layer's cache, the stacks' outputs
+    before their final norms, and the input Y of the output layer."""
+    src_ids: np.ndarray
+    tgt_ids: np.ndarray
+    params: TransformerParams
+    src_keep: np.ndarray
+    encoder: list
+    encoder_out: np.ndarray
+    tgt_keep: np.ndarray
+    decoder: list
+    decoder_out: np.ndarray
+    Y: np.ndarray
+
+
+def forward(src_ids, tgt_ids, params, p_drop=0.0, rng=None):
+    """transformer.forward for training: logits (..., m, vocab_size) and a
+    Cache. src_ids: (..., n); tgt_ids: (..., m), <sos> y1 … y(m−1).
+
+    p_drop: dropout on E + PE and on every sub-layer's output (the paper
+    uses 0.1), masks drawn from rng (np.random.Generator). With p_drop 0
+    the logits are exactly those of transformer.forward.
+    """
+    c = params.config
+    src_mask = padding_mask(src_ids, c.pad_id)                 # (..., 1, n)
+    m = tgt_ids.shape[-1]
+    tgt_mask = causal_mask(m) & padding_mask(tgt_ids, c.pad_id)  # (.,m,m)
+
+    X = embed_with_positions(src_ids, params)
+    X, src_keep = dropout(X, p_drop, rng)
+    encoder = []
+    for p in params.encoder_layers:
+        X, layer_cache = encoder_layer_forward(X, p, src_mask, p_drop, rng)
+        encoder.append(layer_cache)
+    encoder_out = X
+    memory = _norm(X, params.encoder_norm) if c.final_norm else X
+
+    Y = embed_with_positions(tgt_ids, params)
+    Y, tgt_keep = dropout(Y, p_drop, rng)
+    decoder = []
+    for p in params.decoder_layers:
+        Y, layer_cache = decoder_layer_forward(Y, memory, p, tgt_mask,
+                                               src_mask, p_drop, rng)
+        decoder.append(layer_cache)
+    decoder_out = Y
+    if c.final_norm:
+        Y = _norm(Y, params.decoder_norm)
+    logits = linear(Y, params.W_out, params.b_out)
+    return logits, Cache(src_ids, tgt_ids, params, src_keep, encoder,
+                         encoder_out, tgt_keep, decoder, decoder_out, Y)
+
+
+def backward(d_logits, cache):
+    """d_logits: (..., m, vocab_size) → a TransformerParams holding the
+    gradient of every parameter.
+
+    The memory feeds every decoder layer's cross-attention, so its gradient
+    is the sum over the decoder layers. Source and target share the
+    embedding table, so its gradient is the sum of both lookups; with tied
+    weights (W_out = embeddingᵀ) also of the output layer's.
+    """
+    params = cache.params
+    c = params.config
+    d_Y, d_W_out, d_b_out = linear_backward(d_logits, cache.Y, params.W_out)
+    decoder_norm = encoder_norm = None
+    if c.final_norm:
+        d_Y, decoder_norm = _norm_backward(d_Y, cache.decoder_out,
+                                           params.decoder_norm)
+    d_memory, decoder = 0, []
+    for layer_cache in reversed(cache.decoder):
+        d_Y, d_mem, grads = decoder_layer_backward(d_Y, layer_cache)
+        d_memory = d_memory + d_mem              # every layer reads memory
+        decoder.insert(0, grads)
+    scale = math.sqrt(c.d_model) if c.scale_embeddings else 1.0
+    d_E_tgt = dropout_backward(d_Y, cache.tgt_keep)
+
+    d_X = d_memory
+    if c.final_norm:
+        d_X, encoder_norm = _norm_backward(d_X, cache.encoder_out,
+                                           params.encoder_norm)
+    encoder = []
+    for layer_cache in reversed(cache.encoder):
+        d_X, grads = encoder_layer_backward(d_X, layer_cache)
+        encoder.insert(0, grads)
+    d_E_src = dropout_backward(d_X, cache.src_keep)
+
+    V = c.vocab_size                              # one table, two lookups
+    d_embedding = (embedding_backward(d_E_src, cache.src_ids, V, scale)
+                   + embedding_backward(d_E_tgt, cache.tgt_ids, V, scale))
+    if c.tie_embeddings:                              # and a third use:
+        d_embedding = d_embedding + d_W_out.T         # W_out = embeddingᵀ
+        d_W_out = d_embedding.T                       # one array, one grad
+    return gradients(TransformerParams, config=c, embedding=d_embedding,
+                     encoder_layers=encoder, decoder_layers=decoder,
+                     W_out=d_W_out, b_out=d_b_out,
+                     encoder_norm=encoder_norm, decoder_norm=decoder_norm)
+
+
+# --- the check: finite differences ----------------------------------------
+
+def numerical_gradient(f, x, h=1e-6):
+    """∂f/∂x by central differences, (f(x + h·e_i) − f(x − h·e_i)) / 2h for
+    every entry i of x.
+
+    f: a function of no arguments returning a number, which reads x;
+    x: a writable float64 array, nudged in place one entry at a time and
+    restored to the same bits. Returns an array of x's shape. The error
+    is about h² (the next term of the Taylor series) plus f's rounding
+    over h: about 1e-10 for h = 1e-6.
+
+    >>> x = np.array([1.0, -2.0])
+    >>> np.round(numerical_gradient(lambda: np.sum(x ** 3), x), 6).tolist()
+    [3.0, 12.0]
+    """
+    if x.dtype != np.float64:
+        raise ValueError(f"x must be float64 for a finite-difference "
+                         f"check, got {x.dtype}")
+    if not x.flags.writeable:
+        raise ValueError("x is read-only (e.g. mathlib.example.PARAMS): "
+                         "check a copy")
+    g = np.zeros_like(x)
+    for i in range(x.size):
+        old = x.flat[i]
+        x.flat[i] = old + h
+        f_plus = float(f())
+        x.flat[i] = old - h
+        f_minus = float(f())
+        x.flat[i] = old                            # the same bits again
+        g.flat[i] = (f_plus - f_minus) / (2 * h)
+    return g
+
+
+def relative_error(a, b):
+    """‖a − b‖ / max(‖a‖, ‖b‖): 0 when equal, about 1e-10 for a good
+    gradient check, of order 1 for unrelated arrays."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    scale = max(np.linalg.norm(a), np.linalg.norm(b))
+    return 0.0 if scale == 0 else float(np.linalg.norm(a - b) / scale)
+
+
+# --- the door: grad.forward checks what it is given, once -----------------
+
+def _forward_args(src_ids, tgt_ids, params, p_drop=0.0, rng=None):
+    src_ids, tgt_ids, params = transformer._forward_args(   # as the
+        src_ids, tgt_ids, params)                            # inference
+    if (isinstance(p_drop, bool) or not isinstance(p_drop, (int, float))
+            or not 0 <= p_drop < 1):
+        raise ValueError(f"p_drop must be a number in [0, 1), "
+                         f"got {p_drop!r}")
+    if p_drop > 0 and not isinstance(rng, np.random.Generator):
+        raise TypeError(f"p_drop={p_drop} needs rng, a np.random.Generator "
+                        f"(e.g. np.random.default_rng(0)); got "
+                        f"{type(rng).__name__}")
+    return src_ids, tgt_ids, params, p_drop, rng
+
+
+forward = _checks.checked(forward, _forward_args)
