@@ -84,6 +84,9 @@ EXCLUDED = {
     "train.flatten": "bookkeeping: every array in one vector, the form adam_step works on",
     "train.loss_and_gradients": "forward pass, @eq-loss-a and backpropagation in a row: no new math",
     "train.train": "the loop: loss_and_gradients, @eq-warmup-a and @eq-adam-a, step after step",
+    "train.translate": "greedy_decode (@eq-greedy-a) from text to text, for the trained model",
+    "train.exact_matches": "counts the pairs translate gets exactly right",
+    "train.teacher_forced_exact": "the same test in one teacher-forced pass: arg max of @eq-output-a",
     "train.save": "writes the parameters to a file",
     "train.load": "reads them back",
 }
