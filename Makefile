@@ -37,8 +37,14 @@ NBVAL_ENV  := PYTHONWARNINGS=error,ignore::PendingDeprecationWarning:ipykernel.k
 help:
 	@sed -n 's/^#   //p' Makefile
 
+# A Python without its venv module (Debian and Ubuntu ship it separately) gets told what to
+# install instead of a bare traceback; a half-made .venv is removed so the next run starts clean.
 $(PY):
-	$(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+	  echo "make: '$(PYTHON) -m venv $(VENV)' failed: this Python cannot create virtual environments." >&2; \
+	  echo "  Debian/Ubuntu: sudo apt install python3-venv   (then run make again)" >&2; \
+	  echo "  elsewhere: install Python 3.10 or newer from python.org or conda, or pass PYTHON=/path/to/python3" >&2; \
+	  exit 1; }
 
 # One stamp per extra (test, lab); reinstall when pyproject.toml changes. The matplotlib
 # import builds its font cache now rather than in a notebook cell, where its log line

@@ -387,3 +387,100 @@ def network(layers, weights, *, active=None, input_labels=None, output_labels=No
     colorbar(fig, mpl.cm.ScalarMappable(norm=norm, cmap=cmap), ax, "weight", shrink=0.6,
              fraction=0.05, pad=0.02, aspect=15)
     return finish(fig)
+
+
+# ---------------------------------------------------------------- attention's data flow
+
+def attention_flow(scores, weights, values, output, labels, query, *, title=None):
+    """One query's attention as a data flow, left to right: the query meets each key
+    (a dot product, divided by √d_k) → one score per key → softmax → one weight per key →
+    each value times its weight → the sum, the query's output.
+
+    scores, weights: (n,) the query's scaled scores and attention weights;
+    values: (n, d_v); output: (d_v,) = weights @ values; labels: n token names;
+    query: the index (into labels) of the token that asks.
+    Weights are drawn as orange boxes filled in proportion; the lines from the values
+    into the sum are as wide as their weights. Parts carry gids "query", "key:<j>",
+    "score:<j>", "weight:<j>", "value:<j>", "sum", "output".
+    """
+    from matplotlib.patches import Circle, FancyBboxPatch, Rectangle
+    s = np.asarray(scores, dtype=np.float64)
+    a = np.asarray(weights, dtype=np.float64)
+    V = np.asarray(values, dtype=np.float64)
+    z = np.asarray(output, dtype=np.float64)
+    if s.ndim != 1 or not 1 <= len(s) <= 12 or a.shape != s.shape:
+        raise ValueError(f"scores and weights must be (n,) with 1 ≤ n ≤ 12, got shapes {s.shape} "
+                         f"and {a.shape}")
+    n = len(s)
+    if V.ndim != 2 or V.shape[0] != n or z.shape != V.shape[1:]:
+        raise ValueError(f"values must be (n, d_v) = ({n}, d_v) and output (d_v,), got shapes "
+                         f"{V.shape} and {z.shape}")
+    if not all(np.isfinite(x).all() for x in (s, a, V, z)):
+        raise ValueError("scores, weights, values and output must be finite")
+    labels = check_labels("labels", labels, n, f"scores has {n} entries")
+    if not 0 <= int(query) < n:
+        raise ValueError(f"query must index labels (0 … {n - 1}), got {query}")
+
+    def vec(x):
+        return "[" + ", ".join(f"{v:.2f}".replace("-0.00", "0.00") for v in x) + "]"
+
+    X_K, X_DOT, X_S, X_A, X_V, X_SUM, X_Z = 0.0, 1.45, 2.9, 5.1, 7.5, 10.1, 11.1
+    W, H = 1.5, 0.6
+    ys = [-(j * 1.0) for j in range(n)]
+    y_mid = (ys[0] + ys[-1]) / 2
+    y_q = ys[0] + 1.1                                 # the query sits above the keys
+    width = 14.7
+    fig = new_figure((width * 0.52, (n + 3.0) * 0.52))
+    ax = fig.add_subplot()
+
+    def box(gid, x, y, text, fill="none", w=W):
+        ax.add_patch(FancyBboxPatch((x - w / 2, y - H / 2), w, H,
+                                    boxstyle="round,pad=0.02,rounding_size=0.1",
+                                    facecolor=fill, edgecolor=INK, linewidth=1.0, gid=gid,
+                                    zorder=3))
+        ax.text(x, y, text, ha="center", va="center", fontsize=FONT - 1, zorder=4,
+                color=DARK_TEXT if fill not in ("none", DIM) else INK)
+
+    def arrow(x0, y0, x1, y1, lw=1.0):
+        ax.annotate("", (x1, y1), (x0, y0), zorder=2,
+                    arrowprops=dict(arrowstyle="-|>", color=INK, lw=lw, shrinkA=0, shrinkB=0,
+                                    mutation_scale=8))
+
+    box("query", X_K, y_q, f"q: {labels[query]}", fill=DIM)
+    # the query runs down a bus past every key: one dot product per key
+    ax.plot([X_K + W / 2, X_DOT, X_DOT], [y_q, y_q, ys[-1]], color=INK, linewidth=1.0, zorder=1)
+    for j, y in enumerate(ys):
+        box(f"key:{j}", X_K, y, f"k: {labels[j]}")
+        ax.plot([X_K + W / 2, X_DOT], [y, y], color=INK, linewidth=1.0, zorder=1)
+        ax.add_patch(Circle((X_DOT, y), 0.09, facecolor=INK, edgecolor="none", zorder=3))
+        arrow(X_DOT, y, X_S - W / 2, y)
+        box(f"score:{j}", X_S, y, f"{s[j]:.2f}")
+        arrow(X_S + W / 2, y, X_A - W / 2, y)
+        ax.add_patch(Rectangle((X_A - W / 2, y - H / 2), W * float(np.clip(a[j], 0, 1)), H,
+                               facecolor=HIGHLIGHT, edgecolor="none", zorder=2.5))
+        box(f"weight:{j}", X_A, y, f"{a[j]:.2f}")
+        arrow(X_A + W / 2, y, X_V - 1.1, y)
+        ax.text(X_A + W / 2 + 0.35, y + 0.1, "×", ha="center", va="bottom", fontsize=FONT,
+                color=INK)
+        box(f"value:{j}", X_V, y, f"v: {labels[j]}", w=2.2)
+        ax.plot([X_V + 1.1, X_SUM - 0.3], [y, y_mid], color=HIGHLIGHT_EDGE,
+                linewidth=0.4 + 4.0 * float(np.clip(a[j], 0, 1)), solid_capstyle="round",
+                zorder=1)
+    ax.add_patch(Circle((X_SUM, y_mid), 0.3, facecolor="none", edgecolor=INK, linewidth=1.2,
+                        gid="sum", zorder=3))
+    ax.text(X_SUM, y_mid, "Σ", ha="center", va="center", fontsize=FONT + 1, color=INK, zorder=4)
+    arrow(X_SUM + 0.3, y_mid, X_Z, y_mid)
+    ax.text(X_Z + 0.1, y_mid + 0.15, f"z: {labels[query]}", ha="left", va="bottom",
+            fontsize=FONT - 1, color=INK, gid="output")
+    ax.text(X_Z + 0.1, y_mid - 0.1, vec(z), ha="left", va="top", fontsize=FONT - 2, color=INK)
+    top = y_q + 0.5
+    for x, text in ((X_K, "query, keys"), (X_S, "score\nq·k / √d_k"),
+                    (X_A, "weight\nsoftmax"), (X_V, "values"), (X_SUM, "weighted\nsum")):
+        ax.text(x, top, text, ha="center", va="bottom", fontsize=FONT - 1, color=INK)
+    ax.set_xlim(X_K - W / 2 - 0.2, width - 1.0)
+    ax.set_ylim(ys[-1] - 0.6, top + 1.0)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if title:
+        ax.set_title(title, fontsize=FONT + 1)
+    return finish(fig)

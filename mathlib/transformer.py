@@ -323,7 +323,8 @@ def embed_with_positions(ids, params):
     X = embed(ids, params.embedding)
     if c.scale_embeddings:
         X = X * math.sqrt(c.d_model)
-    return X + positional_encoding(ids.shape[-1], c.d_model).astype(X.dtype)
+    PE = positional_encoding(ids.shape[-1], c.d_model)   # (n, d_model)
+    return X + PE.astype(X.dtype)
 
 
 def encode(src_ids, params):

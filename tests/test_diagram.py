@@ -440,3 +440,35 @@ def test_the_cover_is_transparent_and_drawn_in_the_diagram_colours():
     opaque = png[png[..., 3] == 1][:, :3]
     orange = to_rgba(diagram.HIGHLIGHT)[:3]
     assert (np.abs(opaque - orange).max(axis=1) < 0.02).mean() > 0.05     # the boxes, lit
+
+
+# ---------------------------------------------------------------- attention's data flow
+
+def test_attention_flow_draws_one_path_per_key_and_shows_the_numbers():
+    scores = np.array([0.5, -0.25, 1.0])
+    weights = np.array([0.3, 0.2, 0.5])
+    values = np.array([[1.0, 0.0], [0.0, 1.0], [2.0, 2.0]])
+    output = weights @ values                                  # [1.3, 1.2]
+    fig = diagram.attention_flow(scores, weights, values, output, ["a", "b", "c"], 2)
+    for part in ("key", "score", "weight", "value"):
+        assert sorted(gids(fig, part)) == [f"{part}:{j}" for j in range(3)], part
+    assert {"query", "sum"} <= {p.get_gid() for p in fig.axes[0].patches}
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    # each score and weight is written in its box, the query is the one asked for,
+    # and the output vector is the weighted sum, to two decimals
+    assert {"0.50", "-0.25", "1.00", "0.30", "0.20"} <= set(texts)
+    assert "q: c" in texts and "z: c" in texts and "[1.30, 1.20]" in texts
+
+
+def test_attention_flow_refuses_inputs_that_do_not_fit():
+    s, a, V = np.zeros(2), np.full(2, 0.5), np.ones((2, 3))
+    with pytest.raises(ValueError, match="weights"):
+        diagram.attention_flow(s, np.ones(3) / 3, V, a @ V, ["x", "y"], 0)
+    with pytest.raises(ValueError, match="values"):
+        diagram.attention_flow(s, a, np.ones((3, 3)), np.ones(3), ["x", "y"], 0)
+    with pytest.raises(ValueError, match="labels"):
+        diagram.attention_flow(s, a, V, a @ V, ["x"], 0)
+    with pytest.raises(ValueError, match="query"):
+        diagram.attention_flow(s, a, V, a @ V, ["x", "y"], 2)
+    with pytest.raises(ValueError, match="finite"):
+        diagram.attention_flow(np.array([0.0, np.inf]), a, V, a @ V, ["x", "y"], 0)

@@ -485,7 +485,7 @@ pre > code.sourceCode > span { line-height: 1.25; }
 .cell > .code-copy-outer-scaffold > .sourceCode { margin-bottom: 0; }
 .cell-output > pre, .cell-output-stdout > pre { margin-bottom: 0; }
 .cell-output { margin-top: .5rem; }
-.img-fluid, .figure-img { max-width: 100%%; height: auto; }
+.img-fluid, .figure-img, p > img { max-width: 100%%; height: auto; }   /* Quarto gives Markdown figures img-fluid */
 .quarto-figure-center > figure { text-align: center; }
 figure { margin: 0 0 1rem; } figcaption { font-size: .875em; color: #6c757d; }
 .table { width: 100%%; margin-bottom: 1rem; vertical-align: top; border-collapse: collapse;
