@@ -602,19 +602,29 @@ def notation_callouts(nb):
     return out
 
 
+def item_symbols(item):
+    """The math a list item defines: every span before its first ':' or ' — ' outside math
+    ("$R_2$, $R_3$: the residual sums"), else its first span."""
+    masked = re.sub(r"\$[^$\n]*\$", lambda m: "x" * len(m.group(0)), item)
+    cut = re.search(r":|\s[—–-]\s", masked)
+    return math_spans(item[:cut.start()]) if cut else math_spans(item)[:1]
+
+
 def defined_symbols(callout):
     """The symbols a Notation callout defines: the first math of each list item, the math of a
     table row's first cell, and the symbols named in prose."""
-    found = []
+    found, in_item = [], False
     for line in without_code(callout).splitlines():
         if re.match(r"^\s*\|?\s*:?-{3,}", line):
             continue
         if m := re.match(r"^\s*(?:[-*+]|\d+[.)])\s+(.*)$", line):
-            spans = math_spans(m.group(1))[:1]
+            spans, in_item = item_symbols(m.group(1)), True
+        elif in_item and line.startswith((" ", "\t")) and line.strip():
+            continue                      # the rest of a list item: its meaning, not a symbol
         elif line.strip().startswith("|"):
             spans = math_spans(line.strip().strip("|").split("|")[0])
         else:
-            spans = math_spans(line)
+            spans, in_item = math_spans(line), False
         for span in spans:
             found += [s for s in symbols_of_span(span) if s not in found]
     return found
@@ -626,14 +636,9 @@ def appendix_b_symbols(md=None):
 
 
 def in_appendix_b(symbol, known):
-    """Exactly, or with a numeric index standing for B's letter: W_Q^0 is W_Q^j, head_1 is head_j."""
-    if symbol in known:
-        return True
-    pieces = re.split(r"([_^]\d+)(?![\d])", symbol)
-    if len(pieces) == 1:
-        return False
-    pattern = "".join(re.escape(p[0]) + "[a-z]" if re.fullmatch(r"[_^]\d+", p) else re.escape(p) for p in pieces)
-    return any(re.fullmatch(pattern, k) for k in known)
+    """Exactly (after normalising the spelling). A numeric index is not taken for B's letter: a
+    callout that defines $R_2$ defines a new symbol, not the $R_k$ of appendix B."""
+    return symbol in known
 
 
 def missing_symbols(nb, known):
@@ -649,8 +654,9 @@ def test_every_symbol_of_a_chapter_notation_callout_is_in_appendix_b():
         missing = missing_symbols(json.loads(read(path)), known)
         if missing:
             problems.append(f"{path.name}: {missing}")
-    assert not problems, "symbols defined in a chapter's Notation callout but not in appendix B:\n" + \
-        "\n".join(problems)
+    assert not problems, "symbols defined in a chapter's Notation callout but not in appendix B " \
+        "(add them to appendices/b-notation.qmd, or use B's symbol for the same thing: one meaning " \
+        "per symbol):\n" + "\n".join(problems)
 
 
 def _notebook(*markdown):
@@ -664,7 +670,9 @@ def test_notation_callout_parser_on_a_synthetic_notebook():
         '::: {.callout-note title="Notation"}\n'
         "- $E$: token embeddings, $n \\times d_\\text{model}$\n"
         "- $W_Q, W_K, W_V$: the projections\n"
-        "- $S = QK^\\top$, the scores\n"
+        "- $R_2$, $R_3$ — two sums, with $Z_9$ in the meaning\n"
+        "- $S = QK^\\top$, the scores, with a meaning that goes on\n"
+        "  over a second line naming $U_{\\text{meaning}}$, not a symbol\n"
         "- $\\text{head}_0$ and $\\text{head}_1$, the heads",          # the callout goes on in the next cell
         "CODE",
         "| Symbol | Meaning |\n|---|---|\n| $\\varepsilon$ | a small constant |\n"
@@ -676,11 +684,11 @@ def test_notation_callout_parser_on_a_synthetic_notebook():
     )
     callouts = notation_callouts(nb)
     assert len(callouts) == 2
-    assert defined_symbols(callouts[0]) == ["E", "W_Q", "W_K", "W_V", "S", r"\text{head}_0", r"\epsilon",
+    assert defined_symbols(callouts[0]) == ["E", "W_Q", "W_K", "W_V", "R_2", "R_3", "S", r"\text{head}_0", r"\epsilon",
                                             "PE", "|\\mathcal{V}|", "Z_{new}", "Y_1"]
     assert defined_symbols(callouts[1]) == [r"\ell"]
     known = appendix_b_symbols()
-    assert missing_symbols(nb, known) == ["Z_{new}"]
+    assert missing_symbols(nb, known) == ["R_2", "R_3", r"\text{head}_0", "Z_{new}"]
     fake_b = "| $E$ | x |\n| $W_Q, W_K, W_V$ | y |"
     assert "S" in missing_symbols(nb, appendix_b_symbols(fake_b))
 
@@ -692,7 +700,7 @@ def test_symbol_normalisation():
     assert symbols_of_span(r"n \times d_k") == []
     assert symbols_of_span(r"X = E + PE") == ["X"]
     assert symbols_of_span(r"X^{(\ell)}") == [r"X^{(\ell)}"]
-    assert in_appendix_b("W_Q^0", {"W_Q^j"}) and not in_appendix_b("W_R^0", {"W_Q^j"})
+    assert in_appendix_b(normalise_symbol(r"W_Q^{j}"), {"W_Q^j"}) and not in_appendix_b("R_2", {"R_k"})
 
 
 # ================================================================ C. common pitfalls
