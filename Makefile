@@ -2,9 +2,9 @@
 #
 #   make lab       create .venv, install mathlib + JupyterLab, open JupyterLab on chapters/
 #   make test      create .venv, install the test extras, run the unit tests, the mathlib
-#                  doctests and nbval over every chapter (one pytest run)
+#                  doctests and nbval over every chapter and appendix notebook (one pytest run)
 #   make unit      the same without the slow tests and without nbval (CI's Python matrix)
-#   make execute   re-execute every chapter in place (nbclient, kernel python3, cwd chapters/)
+#   make execute   re-execute every chapter and appendix notebook in place (nbclient, kernel python3)
 #   make site      render the website with Quarto (conda env from environment.yml)
 #   make bench     run the forward-pass benchmark
 #   make check-pages  build every chapter page from its stored outputs and check in headless
@@ -20,7 +20,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-CHAPTER_FILES := $(sort $(wildcard chapters/*.ipynb))
+CHAPTER_FILES := $(sort $(wildcard chapters/*.ipynb)) $(sort $(wildcard appendices/*.ipynb))
 
 # nbval compares every stored text output of every chapter (text/plain, text/latex,
 # text/markdown, stdout, stderr; never PNG bytes) in a kernel from this virtual environment.
@@ -59,7 +59,7 @@ lab: $(VENV)/.installed-lab
 	cd chapters && ../$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 test: $(VENV)/.installed-test
-	$(NBVAL_ENV) $(PY) -m pytest $(NBVAL_OPTS) $(PYTEST_ARGS) tests mathlib chapters
+	$(NBVAL_ENV) $(PY) -m pytest $(NBVAL_OPTS) $(PYTEST_ARGS) tests mathlib chapters appendices
 
 unit: $(VENV)/.installed-test
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS) tests mathlib

@@ -26,7 +26,9 @@ except ModuleNotFoundError:  # Python 3.10: pytest depends on tomli there
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
-PAGES = [ROOT / "index.qmd", *CHAPTERS]                       # the book's pages
+APPENDICES = sorted([*(ROOT / "appendices").glob("*.qmd"), *(ROOT / "appendices").glob("*.ipynb")]) \
+    + [p for p in [ROOT / "references.qmd"] if p.exists()]
+PAGES = [ROOT / "index.qmd", *CHAPTERS, *APPENDICES]          # the book's pages
 DOCS = [ROOT / "README.md", ROOT / "CONTRIBUTING.md", ROOT / "LICENSE-text.md"]  # GitHub-rendered
 
 
