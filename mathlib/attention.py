@@ -56,7 +56,7 @@ def scaled_dot_product_attention(Q, K, V, mask=None):
     look. Returns output (..., n_q, d_v) and weights (..., n_q, n_k).
     """
     d_k = Q.shape[-1]
-    scores = Q @ np.swapaxes(K, -1, -2) / math.sqrt(d_k)   # (.., n_q, n_k)
+    scores = Q @ np.swapaxes(K, -1, -2) / math.sqrt(d_k)  # (.., n_q, n_k)
     if mask is not None:
         scores = np.where(mask, scores, -np.inf)     # hidden: weight 0
     weights = softmax.unchecked(scores, axis=-1)     # rows sum to 1
