@@ -281,7 +281,8 @@ def decoder_layer(Y, memory, p, self_mask=None, memory_mask=None):
     final encoder output. self_mask: bool (..., m, m), None = causal
     (position i sees 0..i); memory_mask: bool (..., m or 1, n), e.g. the
     source padding. Returns the output (..., m, d_model), the
-    self-attention weights (..., h, m, m) and the cross-attention weights (..., h, m, n).
+    self-attention weights (..., h, m, m) and the cross-attention
+    weights (..., h, m, n).
     """
     if self_mask is None:
         self_mask = causal_mask(Y.shape[-2])
