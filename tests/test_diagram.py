@@ -18,7 +18,7 @@ import pytest  # noqa: E402
 from matplotlib.colors import to_rgba  # noqa: E402
 
 from figure_colours import PAGES, READABLE, contrast, on_page, png_rgba, worst_text_contrast  # noqa: E402
-from mathlib import diagram  # noqa: E402
+from mathlib import diagram, flow  # noqa: E402
 
 CHAPTERS = pathlib.Path(__file__).resolve().parents[1] / "chapters"
 
@@ -449,7 +449,7 @@ def test_attention_flow_draws_one_path_per_key_and_shows_the_numbers():
     weights = np.array([0.3, 0.2, 0.5])
     values = np.array([[1.0, 0.0], [0.0, 1.0], [2.0, 2.0]])
     output = weights @ values                                  # [1.3, 1.2]
-    fig = diagram.attention_flow(scores, weights, values, output, ["a", "b", "c"], 2)
+    fig = flow.attention_flow(scores, weights, values, output, ["a", "b", "c"], 2)
     for part in ("key", "score", "weight", "value"):
         assert sorted(gids(fig, part)) == [f"{part}:{j}" for j in range(3)], part
     assert {"query", "sum"} <= {p.get_gid() for p in fig.axes[0].patches}
@@ -463,15 +463,15 @@ def test_attention_flow_draws_one_path_per_key_and_shows_the_numbers():
 def test_attention_flow_refuses_inputs_that_do_not_fit():
     s, a, V = np.zeros(2), np.full(2, 0.5), np.ones((2, 3))
     with pytest.raises(ValueError, match="weights"):
-        diagram.attention_flow(s, np.ones(3) / 3, V, a @ V, ["x", "y"], 0)
+        flow.attention_flow(s, np.ones(3) / 3, V, a @ V, ["x", "y"], 0)
     with pytest.raises(ValueError, match="values"):
-        diagram.attention_flow(s, a, np.ones((3, 3)), np.ones(3), ["x", "y"], 0)
+        flow.attention_flow(s, a, np.ones((3, 3)), np.ones(3), ["x", "y"], 0)
     with pytest.raises(ValueError, match="labels"):
-        diagram.attention_flow(s, a, V, a @ V, ["x"], 0)
+        flow.attention_flow(s, a, V, a @ V, ["x"], 0)
     with pytest.raises(ValueError, match="query"):
-        diagram.attention_flow(s, a, V, a @ V, ["x", "y"], 2)
+        flow.attention_flow(s, a, V, a @ V, ["x", "y"], 2)
     with pytest.raises(ValueError, match="finite"):
-        diagram.attention_flow(np.array([0.0, np.inf]), a, V, a @ V, ["x", "y"], 0)
+        flow.attention_flow(np.array([0.0, np.inf]), a, V, a @ V, ["x", "y"], 0)
 
 
 # ---------------------------------------------------------------- head_axes (chapter 4)
@@ -479,7 +479,7 @@ def test_attention_flow_refuses_inputs_that_do_not_fit():
 def test_head_axes_draws_every_number_once_per_panel_and_the_bug_mixes_tokens():
     """n = h = 2, d = 3: panel 0 row 0 is hello's head 0 then head 1 (two colours); the
     reshape-only panel's row 0 is head 0 of hello then head 0 of world (one colour)."""
-    fig = diagram.head_axes(2, 2, 3, words=["hello", "world"])
+    fig = flow.head_axes(2, 2, 3, words=["hello", "world"])
     cells = gids(fig, "cell")
     assert len(cells) == 4 * 12
     assert {k.split(":")[1] for k in cells} == {"0", "1", "2", "3"}
@@ -493,9 +493,9 @@ def test_head_axes_draws_every_number_once_per_panel_and_the_bug_mixes_tokens():
 
 def test_head_axes_rejects_bad_sizes():
     with pytest.raises(ValueError, match="n_heads"):
-        diagram.head_axes(2, 0, 3)
+        flow.head_axes(2, 0, 3)
     with pytest.raises(ValueError, match="words"):
-        diagram.head_axes(2, 2, 3, words=["hello"])
+        flow.head_axes(2, 2, 3, words=["hello"])
 
 
 # ---------------------------------------------------------------- the generation loop
@@ -516,7 +516,7 @@ def loop_parts(fig):
 
 def test_generation_loop_draws_one_row_per_step_with_the_growing_prefix():
     generated = ["mundo", "mundo", "goodbye"]
-    fig = diagram.generation_loop(["hello", "world"], generated, max_steps=4)
+    fig = flow.generation_loop(["hello", "world"], generated, max_steps=4)
     patches, words = loop_parts(fig)
     # the encoder and the memory once; one decoder and one output per step
     assert [g for g in patches if g in ("encoder", "memory")] == ["encoder", "memory"]
@@ -531,7 +531,7 @@ def test_generation_loop_draws_one_row_per_step_with_the_growing_prefix():
 
 
 def test_generation_loop_stops_after_max_steps_and_says_there_is_more():
-    fig = diagram.generation_loop(["goodbye"], ["adios"] * 10, max_steps=2)
+    fig = flow.generation_loop(["goodbye"], ["adios"] * 10, max_steps=2)
     patches, _ = loop_parts(fig)
     assert sorted(g for g in patches if g.startswith("next:")) == ["next:0", "next:1"]
     assert "⋮" in texts(fig.axes[0])
@@ -546,5 +546,5 @@ def test_generation_loop_stops_after_max_steps_and_says_there_is_more():
 ])
 def test_generation_loop_rejects_bad_input(kwargs, words):
     with pytest.raises(ValueError) as e:
-        diagram.generation_loop(**kwargs)
+        flow.generation_loop(**kwargs)
     assert all(w in str(e.value) for w in words)
