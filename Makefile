@@ -6,7 +6,7 @@
 #   make unit      the same without the slow tests and without nbval (CI's Python matrix)
 #   make execute   re-execute every chapter and appendix notebook in place (nbclient, kernel python3)
 #   make site      render the website with Quarto (conda env from environment.yml)
-#   make bench     run the forward-pass benchmark
+#   make bench     run the benchmarks (forward pass at paper scale; training the toy)
 #   make check-pages  build every chapter page from its stored outputs and check in headless
 #                  Chromium that everything fits the text column (needs chromium and npm)
 #   make clean     remove rendered and cached files (keeps .venv)
@@ -79,6 +79,7 @@ check-pages: $(VENV)/.installed-pages
 
 bench: $(VENV)/.installed-test
 	$(PY) benchmarks/bench_forward.py $(BENCH_ARGS)
+	$(PY) benchmarks/bench_train.py
 
 clean:
 	rm -rf _book _site .quarto .pytest_cache .hypothesis build
