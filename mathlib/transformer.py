@@ -269,8 +269,8 @@ def encoder_layer(X, p, mask=None):
     Returns the output (..., n, d_model) and the weights (..., h, n, n).
     """
     attended, weights = multi_head_attention(X, X, p.self_attn, mask)
-    X1 = add_and_norm(X, attended, p.norm1)                  # add & norm 1
-    X2 = add_and_norm(X1, feed_forward(X1, p.ffn), p.norm2)  # add & norm 2
+    X1 = add_and_norm(X, attended, p.norm1)                # sub-layer 1
+    X2 = add_and_norm(X1, feed_forward(X1, p.ffn), p.norm2)  # sub-layer 2
     return X2, weights
 
 
