@@ -2,11 +2,11 @@
 #
 #   make lab       create .venv, install mathlib + JupyterLab, open JupyterLab on chapters/
 #   make test      create .venv, install the test extras, run the unit tests, the mathlib
-#                  doctests and nbval over every chapter (one pytest run)
+#                  doctests and nbval over every chapter and appendix notebook (one pytest run)
 #   make unit      the same without the slow tests and without nbval (CI's Python matrix)
-#   make execute   re-execute every chapter in place (nbclient, kernel python3, cwd chapters/)
+#   make execute   re-execute every chapter and appendix notebook in place (nbclient, kernel python3)
 #   make site      render the website with Quarto (conda env from environment.yml)
-#   make bench     run the forward-pass benchmark
+#   make bench     run the benchmarks (forward pass at paper scale; training the toy)
 #   make check-pages  build every chapter page from its stored outputs and check in headless
 #                  Chromium that everything fits the text column (needs chromium and npm)
 #   make clean     remove rendered and cached files (keeps .venv)
@@ -20,7 +20,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-CHAPTER_FILES := $(sort $(wildcard chapters/*.ipynb))
+CHAPTER_FILES := $(sort $(wildcard chapters/*.ipynb)) $(sort $(wildcard appendices/*.ipynb))
 
 # nbval compares every stored text output of every chapter (text/plain, text/latex,
 # text/markdown, stdout, stderr; never PNG bytes) in a kernel from this virtual environment.
@@ -37,8 +37,14 @@ NBVAL_ENV  := PYTHONWARNINGS=error,ignore::PendingDeprecationWarning:ipykernel.k
 help:
 	@sed -n 's/^#   //p' Makefile
 
+# A Python without its venv module (Debian and Ubuntu ship it separately) gets told what to
+# install instead of a bare traceback; a half-made .venv is removed so the next run starts clean.
 $(PY):
-	$(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+	  echo "make: '$(PYTHON) -m venv $(VENV)' failed: this Python cannot create virtual environments." >&2; \
+	  echo "  Debian/Ubuntu: sudo apt install python3-venv   (then run make again)" >&2; \
+	  echo "  elsewhere: install Python 3.10 or newer from python.org or conda, or pass PYTHON=/path/to/python3" >&2; \
+	  exit 1; }
 
 # One stamp per extra (test, lab); reinstall when pyproject.toml changes. The matplotlib
 # import builds its font cache now rather than in a notebook cell, where its log line
@@ -53,7 +59,7 @@ lab: $(VENV)/.installed-lab
 	cd chapters && ../$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 test: $(VENV)/.installed-test
-	$(NBVAL_ENV) $(PY) -m pytest $(NBVAL_OPTS) $(PYTEST_ARGS) tests mathlib chapters
+	$(NBVAL_ENV) $(PY) -m pytest $(NBVAL_OPTS) $(PYTEST_ARGS) tests mathlib chapters appendices
 
 unit: $(VENV)/.installed-test
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS) tests mathlib
@@ -73,6 +79,7 @@ check-pages: $(VENV)/.installed-pages
 
 bench: $(VENV)/.installed-test
 	$(PY) benchmarks/bench_forward.py $(BENCH_ARGS)
+	$(PY) benchmarks/bench_train.py
 
 clean:
 	rm -rf _book _site .quarto .pytest_cache .hypothesis build

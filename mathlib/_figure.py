@@ -125,3 +125,16 @@ def check_series(name, v, finite=False):
     if finite and not np.isfinite(a).all():
         raise ValueError(f"{name} contains non-finite values (NaN or inf); shape {a.shape}")
     return a
+
+
+def arrow_line(ax, *points, arrow=True, gid=None):
+    """A polyline through the points, with an arrow head at the last one."""
+    from matplotlib.patches import FancyArrowPatch
+    from matplotlib.path import Path
+    ax.add_patch(FancyArrowPatch(path=Path(points), arrowstyle="-|>" if arrow else "-",
+                                 mutation_scale=9, color=INK, linewidth=1.1, shrinkA=0, shrinkB=0,
+                                 joinstyle="miter", capstyle="butt", zorder=2, gid=gid))
+
+
+def text_at(ax, x, y, text, size, **kw):
+    ax.text(x, y, text, fontsize=size, color=INK, linespacing=1.1, **kw)

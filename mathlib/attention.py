@@ -19,8 +19,8 @@ def softmax(x, axis=-1):
     """exp(x − max) / Σ exp(x − max) along `axis`.
 
     Subtracting the row maximum changes nothing mathematically (it cancels
-    in the ratio) but keeps exp() from overflowing: the largest exponent is
-    0. -inf entries (masked scores) get probability exactly 0.
+    in the ratio) but keeps exp() from overflowing: the largest exponent
+    is 0. -inf entries (masked scores) get probability exactly 0.
     """
     e = np.exp(x - x.max(axis=axis, keepdims=True))   # every exponent ≤ 0
     return e / e.sum(axis=axis, keepdims=True)
@@ -56,7 +56,7 @@ def scaled_dot_product_attention(Q, K, V, mask=None):
     look. Returns output (..., n_q, d_v) and weights (..., n_q, n_k).
     """
     d_k = Q.shape[-1]
-    scores = Q @ np.swapaxes(K, -1, -2) / math.sqrt(d_k)   # (..., n_q, n_k)
+    scores = Q @ np.swapaxes(K, -1, -2) / math.sqrt(d_k)  # (.., n_q, n_k)
     if mask is not None:
         scores = np.where(mask, scores, -np.inf)     # hidden: weight 0
     weights = softmax.unchecked(scores, axis=-1)     # rows sum to 1
@@ -98,9 +98,10 @@ class AttentionParams:
 
 
 def split_heads(X, n_heads):
-    """(..., n, h·d) → (..., h, n, d): one slice of the last axis a head."""
+    """(..., n, h·d) → (..., h, n, d): a slice of the last axis a head."""
     *lead, n, hd = X.shape
-    return np.swapaxes(X.reshape(*lead, n, n_heads, hd // n_heads), -2, -3)
+    X = X.reshape(*lead, n, n_heads, hd // n_heads)     # (..., n, h, d)
+    return np.swapaxes(X, -2, -3)                       # (..., h, n, d)
 
 
 def merge_heads(X):
@@ -110,7 +111,7 @@ def merge_heads(X):
 
 
 def multi_head_attention(X_q, X_kv, p, mask=None):
-    """Concat(head_1 … head_h) W_O, head_j = Attention(Q_j, K_j, V_j), where
+    """Concat(head_1 … head_h) W_O, head_j = Attention(Q_j, K_j, V_j),
     Q_j = X_q W_Q^j, K_j = X_kv W_K^j, V_j = X_kv W_V^j (plus the biases).
 
     X_q:  (..., n_q, d_model)  the sequence that asks (queries)
@@ -125,7 +126,7 @@ def multi_head_attention(X_q, X_kv, p, mask=None):
     K = split_heads(linear(X_kv, p.W_K, p.b_K), h)   # (..., h, n_k, d_k)
     V = split_heads(linear(X_kv, p.W_V, p.b_V), h)   # (..., h, n_k, d_v)
     if mask is not None:
-        mask = np.expand_dims(mask, -3)              # one mask, every head
+        mask = np.expand_dims(mask, -3)             # one mask, every head
     heads, weights = scaled_dot_product_attention.unchecked(Q, K, V, mask)
     out = linear(merge_heads(heads), p.W_O, p.b_O)   # (..., n_q, d_model)
     return out, weights

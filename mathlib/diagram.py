@@ -14,7 +14,7 @@ a dark page (colours: `mathlib._figure`). matplotlib is imported inside the func
 """
 import numpy as np
 
-from ._figure import (DARK_TEXT, DIM, FONT, HIGHLIGHT, HIGHLIGHT_EDGE, INK, WEIGHTS,
+from ._figure import (arrow_line, text_at, DARK_TEXT, DIM, FONT, HIGHLIGHT, HIGHLIGHT_EDGE, INK, WEIGHTS,
                       check_labels, check_matrix, colorbar, finish, new_figure)
 
 # ---------------------------------------------------------------- the architecture
@@ -95,19 +95,6 @@ def _frame(ax, gid, x0, y0, x1, y1, lit):
         edgecolor=HIGHLIGHT_EDGE if on else INK, linewidth=1.8 if on else 1.0, zorder=1))
 
 
-def _line(ax, *points, arrow=True, gid=None):
-    """A polyline through the points, with an arrow head at the last one."""
-    from matplotlib.patches import FancyArrowPatch
-    from matplotlib.path import Path
-    ax.add_patch(FancyArrowPatch(path=Path(points), arrowstyle="-|>" if arrow else "-",
-                                 mutation_scale=9, color=INK, linewidth=1.1, shrinkA=0, shrinkB=0,
-                                 joinstyle="miter", capstyle="butt", zorder=2, gid=gid))
-
-
-def _text(ax, x, y, text, size, **kw):
-    ax.text(x, y, text, fontsize=size, color=INK, linespacing=1.1, **kw)
-
-
 def _positional(ax, gid, cx, y, side, lit):
     """⊕ at (cx, y) joined to a sine-wave disc labelled 'Positional Encoding' on `side`."""
     from matplotlib.patches import Circle
@@ -122,7 +109,7 @@ def _positional(ax, gid, cx, y, side, lit):
     ax.plot([cx + side * 2.0, ix - side * 2.6], [y, y], color=INK, linewidth=1.1, zorder=2)
     t = np.linspace(-1.8, 1.8, 40)
     ax.plot(ix + t, y + 1.1 * np.sin(t * np.pi / 1.8), color=ink, linewidth=1.0, zorder=4)
-    _text(ax, ix + side * 3.6, y, "Positional\nEncoding", 8.5,
+    text_at(ax, ix + side * 3.6, y, "Positional\nEncoding", 8.5,
           ha="right" if side < 0 else "left", va="center")
 
 
@@ -130,7 +117,7 @@ def _residual(ax, gid, cx, side, x_from, y_from, y_to):
     """Skip connection from (x_from, y_from) out to `side` (-1 left, +1 right) of the column
     at cx, up, and into the side of the Add & Norm `gid` at y_to."""
     x = cx + side * _SIDE
-    _line(ax, (x_from, y_from), (x, y_from), (x, y_to), (cx + side * _W / 2, y_to),
+    arrow_line(ax, (x_from, y_from), (x, y_from), (x, y_to), (cx + side * _W / 2, y_to),
           gid=f"residual:{gid}")
 
 
@@ -143,10 +130,10 @@ def _column(ax, stack, cx, side, sublayers, caption, embedding, lit):
     memory bus. Returns the y where the stack's output leaves its last Add & Norm, the top
     of its frame, and the y of the memory bus (None without cross-attention).
     """
-    _text(ax, cx, 2.5, caption, 9, ha="center", va="center")
-    _line(ax, (cx, 4.5), (cx, 8))
+    text_at(ax, cx, 2.5, caption, 9, ha="center", va="center")
+    arrow_line(ax, (cx, 4.5), (cx, 8))
     y = _box(ax, f"{stack}-embedding", embedding, cx, 8, 5, lit)
-    _line(ax, (cx, y), (cx, 17.5))
+    arrow_line(ax, (cx, y), (cx, 17.5))
     _positional(ax, f"{stack}-positional", cx, 19.5, side, lit)
     y = bottom = 21.5                                  # the flow leaves the ⊕ here
     bus = None
@@ -154,29 +141,29 @@ def _column(ax, stack, cx, side, sublayers, caption, embedding, lit):
         label, height = _SUBLAYER[name]
         if name == "feed-forward":                     # one input
             x_res, branch, start = cx, y + 2.5, y + 5
-            _line(ax, (cx, y), (cx, start))
+            arrow_line(ax, (cx, y), (cx, start))
         elif name == "cross-attention":                # Q from below, K and V from the bus
             x_res, branch, start, bus = cx + _TAP, y + 2.5, y + 8, y + 5
-            _line(ax, (cx - _TAP, bus), (cx - _TAP, start))                    # V
-            _line(ax, (cx, bus), (cx, start))                                  # K
-            _line(ax, (cx + _TAP, y), (cx + _TAP, start))                      # Q
+            arrow_line(ax, (cx - _TAP, bus), (cx - _TAP, start))                    # V
+            arrow_line(ax, (cx, bus), (cx, start))                                  # K
+            arrow_line(ax, (cx + _TAP, y), (cx + _TAP, start))                      # Q
             for x, tap in zip((cx - _TAP, cx, cx + _TAP), "VKQ"):
-                _text(ax, x + 0.8, (bus + start) / 2, tap, 8, ha="left", va="center", style="italic")
+                text_at(ax, x + 0.8, (bus + start) / 2, tap, 8, ha="left", va="center", style="italic")
         else:                                          # self-attention: V, K, Q from one flow
             x_res, branch, start = cx, y + 5, y + 8
-            _line(ax, (cx, y), (cx, branch), arrow=False)
-            _line(ax, (cx - _TAP, branch), (cx + _TAP, branch), arrow=False)
+            arrow_line(ax, (cx, y), (cx, branch), arrow=False)
+            arrow_line(ax, (cx - _TAP, branch), (cx + _TAP, branch), arrow=False)
             for x in (cx - _TAP, cx, cx + _TAP):
-                _line(ax, (x, branch), (x, start))
+                arrow_line(ax, (x, branch), (x, start))
         top = _box(ax, f"{stack}-{name}", label, cx, start, height, lit)
-        _line(ax, (cx, top), (cx, top + 3))
+        arrow_line(ax, (cx, top), (cx, top + 3))
         _residual(ax, f"{stack}-add-norm-{k}", cx, side, x_res, branch, top + 5)
         y = _box(ax, f"{stack}-add-norm-{k}", "Add & Norm", cx, top + 3, 4, lit)
     frame_top = y + 4
     _frame(ax, f"{stack}-block", cx - _HALF, bottom + 2.5, cx + _HALF, frame_top, lit)
-    _text(ax, cx + side * (_HALF + 1.5), (bottom + 2.5 + frame_top) / 2, "N×" if side < 0 else "×N",
+    text_at(ax, cx + side * (_HALF + 1.5), (bottom + 2.5 + frame_top) / 2, "N×" if side < 0 else "×N",
           13, ha="right" if side < 0 else "left", va="center")
-    _text(ax, cx + side * (_HALF - 1.5), frame_top - 1.8, f"{stack.capitalize()} layer", 8.5,
+    text_at(ax, cx + side * (_HALF - 1.5), frame_top - 1.8, f"{stack.capitalize()} layer", 8.5,
           ha="left" if side < 0 else "right", va="center", style="italic")
     return y, frame_top, bus
 
@@ -184,20 +171,20 @@ def _column(ax, stack, cx, side, sublayers, caption, embedding, lit):
 def _memory(ax, encoder_top, encoder_frame_top, bus):
     """The encoder output: up out of the encoder, across, and along the bus into K and V."""
     x_mid, y_top = (_ENC + _DEC) / 2, encoder_frame_top + 5
-    _line(ax, (_ENC, encoder_top), (_ENC, y_top), (x_mid, y_top), (x_mid, bus), (_DEC, bus),
+    arrow_line(ax, (_ENC, encoder_top), (_ENC, y_top), (x_mid, y_top), (x_mid, bus), (_DEC, bus),
           arrow=False)
-    _text(ax, (_ENC + x_mid) / 2, y_top + 1.2, "encoder output, read by\nevery decoder layer", 8,
+    text_at(ax, (_ENC + x_mid) / 2, y_top + 1.2, "encoder output, read by\nevery decoder layer", 8,
           ha="center", va="bottom", style="italic")
 
 
 def _output(ax, cx, y, lit):
     """Linear → softmax → output probabilities on top of the decoder."""
-    _line(ax, (cx, y), (cx, y + 8))
+    arrow_line(ax, (cx, y), (cx, y + 8))
     y = _box(ax, "linear", "Linear", cx, y + 8, 4.5, lit)
-    _line(ax, (cx, y), (cx, y + 3.5))
+    arrow_line(ax, (cx, y), (cx, y + 3.5))
     y = _box(ax, "softmax", "Softmax", cx, y + 3.5, 4.5, lit)
-    _line(ax, (cx, y), (cx, y + 3.5))
-    _text(ax, cx, y + 5.5, "Output Probabilities", 9, ha="center", va="center")
+    arrow_line(ax, (cx, y), (cx, y + 3.5))
+    text_at(ax, cx, y + 5.5, "Output Probabilities", 9, ha="center", va="center")
 
 
 def architecture(highlight=()):

@@ -18,7 +18,7 @@ def one_hot(ids, vocab_size):
 
 
 def embed(ids, table):
-    """Row lookup: ids (...,) into table (vocab, d_model) → (..., d_model).
+    """Row lookup: ids (...,) in table (vocab, d_model) → (..., d_model).
 
     The same as one_hot(ids, vocab_size) @ table, without multiplying: the
     neuron view is a layer of vocab_size inputs with exactly one input on.

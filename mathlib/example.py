@@ -6,6 +6,8 @@ to experiment makes a copy.
 
 The toy sizes follow "The Random Transformer": d_model 4, two heads of
 d_k = d_v = 3, d_ff 8, six encoder and six decoder layers, ten tokens.
+PARAMS, the toy parameters (example_params()), is built on first use, so
+`import mathlib` builds nothing.
 
 For readers who experiment (every chapter marks the lines to change with `# try it`):
 

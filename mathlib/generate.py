@@ -33,16 +33,16 @@ def generate(src_ids, params, sos_id, eos_id, max_len, choose):
     next id and the distribution it was drawn from.
 
     src_ids: (n,) source ids. Returns a Generation. The encoder runs once;
-    the decoder re-runs on the prefix <sos> y1 … yt, and the last position's
-    logits choose y(t+1), until <eos> or max_len tokens.
+    the decoder re-runs on the prefix <sos> y1 … yt, and the last
+    position's logits choose y(t+1), until <eos> or max_len tokens.
     """
     pad_id = params.config.pad_id
-    memory = encode(src_ids, params)                    # once per sentence
+    memory = encode(src_ids, params)                   # once per sentence
     memory_mask = padding_mask(src_ids, pad_id)         # (1, n)
     prefix, probs = [sos_id], []
     for _ in range(max_len):
         logits = decode(np.array(prefix), memory, params, memory_mask)[-1]
-        logits[[pad_id, sos_id]] = -np.inf          # no <pad>, no 2nd <sos>
+        logits[[pad_id, sos_id]] = -np.inf        # no <pad>, no 2nd <sos>
         next_id, p = choose(logits)
         probs.append(p)
         prefix.append(next_id)
@@ -52,10 +52,11 @@ def generate(src_ids, params, sos_id, eos_id, max_len, choose):
 
 
 def greedy_decode(src_ids, params, sos_id, eos_id, max_len=10):
-    """The most probable token at each step, to <eos> or max_len tokens."""
+    """The most probable token at each step, to <eos> or max_len."""
     def most_probable(logits):
         return int(np.argmax(logits)), softmax(logits)
-    return generate(src_ids, params, sos_id, eos_id, max_len, most_probable)
+    return generate(src_ids, params, sos_id, eos_id, max_len,
+                    most_probable)
 
 
 def sample_probabilities(logits, temperature=1.0, top_k=None):

@@ -19,6 +19,7 @@ inputs and parameters: the chain rule, one line per step, no autograd.
 `numerical_gradient` (central finite differences) checks all of it.
 """
 import math
+from collections import namedtuple
 from dataclasses import dataclass
 
 import numpy as np
@@ -173,6 +174,17 @@ def embedding_backward(d_X, ids, vocab_size, scale=1.0):
 
 # --- layers: a training forward that keeps a cache, and its backward ----
 
+# What each training forward keeps for its backward pass, by name (S1, S2,
+# S3 are the residual sums before each layer norm; keep* the dropout masks).
+AttentionCache = namedtuple("AttentionCache",
+                            "X_q X_kv p Q K V weights concat")
+FeedForwardCache = namedtuple("FeedForwardCache", "x hidden active p")
+EncoderLayerCache = namedtuple("EncoderLayerCache",
+                               "p self_attn keep1 S1 ffn keep2 S2")
+DecoderLayerCache = namedtuple(
+    "DecoderLayerCache",
+    "p self_attn keep1 S1 cross_attn keep2 S2 ffn keep3 S3")
+
 def multi_head_attention_forward(X_q, X_kv, p, mask=None):
     """multi_head_attention, keeping what the backward needs.
     → out (..., n_q, d_model), cache."""
@@ -185,7 +197,7 @@ def multi_head_attention_forward(X_q, X_kv, p, mask=None):
     heads, weights = attention_formula(Q, K, V, mask)
     concat = merge_heads(heads)                       # (..., n_q, h·d_v)
     out = linear(concat, p.W_O, p.b_O)
-    return out, (X_q, X_kv, p, Q, K, V, weights, concat)
+    return out, AttentionCache(X_q, X_kv, p, Q, K, V, weights, concat)
 
 
 def multi_head_attention_backward(d_out, cache):
@@ -214,7 +226,7 @@ def feed_forward_forward(x, p):
     → out (..., n, d_model), cache."""
     hidden = linear(x, p.W1, p.b1)             # (..., n, d_ff), before ReLU
     active = relu(hidden)
-    return linear(active, p.W2, p.b2), (x, hidden, active, p)
+    return linear(active, p.W2, p.b2), FeedForwardCache(x, hidden, active, p)
 
 
 def feed_forward_backward(d_out, cache):
@@ -255,7 +267,8 @@ def encoder_layer_forward(X, p, mask=None, p_drop=0.0, rng=None):
     F, ffn = feed_forward_forward(X1, p.ffn)
     F, keep2 = dropout(F, p_drop, rng)
     S2 = X1 + F
-    return _norm(S2, p.norm2), (p, attn, keep1, S1, ffn, keep2, S2)
+    return _norm(S2, p.norm2), EncoderLayerCache(p, attn, keep1, S1, ffn,
+                                                 keep2, S2)
 
 
 def encoder_layer_backward(d_out, cache):
@@ -304,7 +317,8 @@ def decoder_layer_forward(Y, memory, p, self_mask=None, memory_mask=None,
     F, ffn = feed_forward_forward(Y2, p.ffn)
     F, keep3 = dropout(F, p_drop, rng)
     S3 = Y2 + F
-    cache = (p, self_attn, keep1, S1, cross_attn, keep2, S2, ffn, keep3, S3)
+    cache = DecoderLayerCache(p, self_attn, keep1, S1, cross_attn, keep2,
+                              S2, ffn, keep3, S3)
     return _norm(S3, p.norm3), cache
 
 

@@ -52,7 +52,7 @@ class FeedForwardParams:
 def feed_forward(x, p):
     """FFN(x) = max(0, x W1 + b1) W2 + b2, the same weights everywhere.
 
-    x: (..., n, d_model) → (..., n, d_model); hidden layer: (..., n, d_ff).
+    x: (..., n, d_model) → (..., n, d_model); hidden: (..., n, d_ff).
     """
     hidden = relu(linear.unchecked(x, p.W1, p.b1))   # (..., n, d_ff)
     return linear.unchecked(hidden, p.W2, p.b2)      # (..., n, d_model)
@@ -75,10 +75,10 @@ class LayerNormParams:
 def layer_norm(x, gamma, beta, eps=1e-5):
     """(x − mean) / √(var + eps) · gamma + beta over the last axis.
 
-    var is the population variance (divide by d, not d − 1); eps sits inside
-    the square root. x: (..., d)  gamma, beta: (d,)  →  (..., d).
+    var is the population variance (divide by d, not d − 1); eps sits
+    inside the square root. x: (..., d)  gamma, beta: (d,)  →  (..., d).
     """
-    centred = x - x.mean(axis=-1, keepdims=True)       # row minus its mean
+    centred = x - x.mean(axis=-1, keepdims=True)      # row minus its mean
     var = (centred ** 2).mean(axis=-1, keepdims=True)  # over d, not d - 1
     return centred / np.sqrt(var + eps) * gamma + beta   # eps in the root
 
@@ -89,7 +89,7 @@ def add_and_norm(x, sublayer_out, norm):
 
     x, sublayer_out: (..., n, d_model) → (..., n, d_model).
     """
-    s = x + sublayer_out                                     # the residual
+    s = x + sublayer_out                                    # the residual
     return layer_norm.unchecked(s, norm.gamma, norm.beta, norm.eps)
 
 

@@ -50,7 +50,8 @@ def cross_entropy(logits, targets, pad_id=0, label_smoothing=0.0):
     return float(per_position[real].sum() / real.sum())
 
 
-def cross_entropy_backward(logits, targets, pad_id=0, label_smoothing=0.0):
+def cross_entropy_backward(logits, targets, pad_id=0,
+                           label_smoothing=0.0):
     """∂loss/∂logits: (softmax(z) − q) / N at real positions, 0 at
     padding.  → (..., m, K)."""
     real = targets != pad_id

@@ -21,7 +21,7 @@ def positional_encoding(n_positions, d_model):
     2i+1 share one frequency. Returns (n_positions, d_model), float64.
     """
     p = np.arange(n_positions)[:, None]         # (n_positions, 1)
-    angle = p / inverse_frequencies(d_model)    # p·ω_i: (n_positions, d/2)
+    angle = p / inverse_frequencies(d_model)   # p·ω_i: (n_positions, d/2)
     pe = np.empty((n_positions, d_model))
     pe[:, 0::2] = np.sin(angle)
     pe[:, 1::2] = np.cos(angle)

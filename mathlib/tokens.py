@@ -1,5 +1,4 @@
 """Text → tokens → ids, and back; a tiny byte-pair-merge demo for unseen words."""
-import difflib
 import re
 from collections import Counter
 
@@ -31,6 +30,7 @@ def text_to_ids(text, vocab):
     ids = []
     for tok in tokenize(text) if isinstance(text, str) else list(text):
         if tok not in index:
+            import difflib                     # only for the error message: keeps `import mathlib` light
             near = difflib.get_close_matches(tok, list(vocab), n=3, cutoff=0.5)
             hint = f"; nearest: {', '.join(near)}" if near else ""
             raise KeyError(f"unknown token {tok!r}{hint}. The vocabulary is: {', '.join(vocab)}")

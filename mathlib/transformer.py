@@ -269,27 +269,28 @@ def encoder_layer(X, p, mask=None):
     Returns the output (..., n, d_model) and the weights (..., h, n, n).
     """
     attended, weights = multi_head_attention(X, X, p.self_attn, mask)
-    X1 = add_and_norm(X, attended, p.norm1)                   # add & norm 1
-    X2 = add_and_norm(X1, feed_forward(X1, p.ffn), p.norm2)   # add & norm 2
+    X1 = add_and_norm(X, attended, p.norm1)                  # add & norm 1
+    X2 = add_and_norm(X1, feed_forward(X1, p.ffn), p.norm2)  # add & norm 2
     return X2, weights
 
 
 def decoder_layer(Y, memory, p, self_mask=None, memory_mask=None):
-    """One decoder block: three sub-layers, each with its residual and norm.
+    """One decoder block: three sub-layers, each with residual and norm.
 
     Y: (..., m, d_model) the decoder input; memory: (..., n, d_model), the
     final encoder output. self_mask: bool (..., m, m), None = causal
     (position i sees 0..i); memory_mask: bool (..., m or 1, n), e.g. the
-    source padding. Returns the output (..., m, d_model), the self-attention
-    weights (..., h, m, m) and the cross-attention weights (..., h, m, n).
+    source padding. Returns the output (..., m, d_model), the
+    self-attention weights (..., h, m, m) and the cross-attention
+    weights (..., h, m, n).
     """
     if self_mask is None:
         self_mask = causal_mask(Y.shape[-2])
     attended, self_w = multi_head_attention(Y, Y, p.self_attn, self_mask)
-    Y1 = add_and_norm(Y, attended, p.norm1)          # Y + masked self-attn
-    read, cross_w = multi_head_attention(            # Q from Y1, K, V from
-        Y1, memory, p.cross_attn, memory_mask)       # the memory
-    Y2 = add_and_norm(Y1, read, p.norm2)             # Y1 + cross-attention
+    Y1 = add_and_norm(Y, attended, p.norm1)         # Y + masked self-attn
+    read, cross_w = multi_head_attention(           # Q from Y1, K, V from
+        Y1, memory, p.cross_attn, memory_mask)      # the memory
+    Y2 = add_and_norm(Y1, read, p.norm2)            # Y1 + cross-attention
     Y3 = add_and_norm(Y2, feed_forward(Y2, p.ffn), p.norm3)   # Y2 + FFN
     return Y3, self_w, cross_w
 
@@ -323,7 +324,8 @@ def embed_with_positions(ids, params):
     X = embed(ids, params.embedding)
     if c.scale_embeddings:
         X = X * math.sqrt(c.d_model)
-    return X + positional_encoding(ids.shape[-1], c.d_model).astype(X.dtype)
+    PE = positional_encoding(ids.shape[-1], c.d_model)   # (n, d_model)
+    return X + PE.astype(X.dtype)
 
 
 def encode(src_ids, params):

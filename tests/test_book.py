@@ -27,6 +27,10 @@ ROOT = Path(__file__).resolve().parents[1]
 CHAPTER_DIR = ROOT / "chapters"
 CHAPTERS = sorted(CHAPTER_DIR.glob("*.ipynb"))
 CHAPTER_IDS = [p.stem for p in CHAPTERS]
+# Appendix notebooks (appendices/*.ipynb) have a chapter's anatomy without its exercises:
+# the structural checks below run on chapters and appendices alike.
+APPENDIX_NOTEBOOKS = sorted((ROOT / "appendices").glob("*.ipynb"))
+NOTEBOOKS = CHAPTERS + APPENDIX_NOTEBOOKS
 CHAPTER_NAME = re.compile(r"^chapters/(\d\d)-[a-z0-9]+(?:-[a-z0-9]+)*\.ipynb$")
 
 
@@ -229,6 +233,19 @@ def test_every_chapter_notebook_is_listed_in_order():
         f"chapters must be listed in the order of their numbers: {listed}"
 
 
+def test_every_appendix_is_listed():
+    """Each page in appendices/ is listed under book: appendices, after every chapter."""
+    cfg = quarto_config()
+    listed = [f for f in listed_files({"book": {"appendices": cfg["book"].get("appendices")}})]
+    on_disk = sorted(f"appendices/{p.name}" for p in (ROOT / "appendices").glob("*")
+                     if p.suffix in (".qmd", ".ipynb"))
+    unlisted = sorted(set(on_disk) - set(listed))
+    assert not unlisted, f"pages in appendices/ missing from book: appendices: in _quarto.yml: {unlisted}"
+    chapters = [f for f in listed_files({"book": {"chapters": cfg["book"]["chapters"]}})]
+    stray = [f for f in chapters if f.startswith("appendices/")]
+    assert not stray, f"appendices listed among the chapters: {stray}"
+
+
 def test_preface_is_unnumbered():
     first = (ROOT / "index.qmd").read_text(encoding="utf-8").lstrip().splitlines()[0]
     assert first == "# Preface {.unnumbered}", "index.qmd must start with '# Preface {.unnumbered}'"
@@ -239,7 +256,7 @@ def test_no_code_links_binder_anywhere():
     pattern = re.compile(r"code-links:\s*\[?\s*[\"']?binder\b")
     texts = {"_quarto.yml": (ROOT / "_quarto.yml").read_text(encoding="utf-8"),
              "index.qmd": (ROOT / "index.qmd").read_text(encoding="utf-8")}
-    for p in CHAPTERS:
+    for p in NOTEBOOKS:
         texts[p.name] = source(load(p)["cells"][0])
     for name, text in texts.items():
         assert not pattern.search(text), f"{name}: uses code-links: binder"
@@ -250,22 +267,24 @@ def test_no_code_links_binder_anywhere():
 # ---------------------------------------------------------------- per chapter
 
 chapter = pytest.mark.parametrize("path", CHAPTERS, ids=CHAPTER_IDS)
+notebook = pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 
 
-@chapter
+@notebook
 def test_front_matter_title_and_links(path):
     nb = load(path)
     meta = front_matter(nb)
     assert isinstance(meta.get("title"), str) and meta["title"].strip(), "front matter needs a title"
-    expected_title = titles_from_contributing().get(f"chapters/{path.name}")
+    rel = path.relative_to(ROOT).as_posix()          # chapters/NN-slug.ipynb or appendices/x.ipynb
+    expected_title = titles_from_contributing().get(rel)
     if expected_title is not None:
         assert meta["title"] == expected_title, "title differs from the table in CONTRIBUTING.md"
     links = meta.get("code-links")
     assert isinstance(links, list) and all(isinstance(x, dict) for x in links), \
         "code-links must be an explicit list of {text, icon, href}"
     owner, repo = repo_owner_and_name()
-    binder = f"https://mybinder.org/v2/gh/{owner}/{repo}/HEAD?urlpath=lab/tree/chapters/{path.name}"
-    colab = f"https://colab.research.google.com/github/{owner}/{repo}/blob/main/chapters/{path.name}"
+    binder = f"https://mybinder.org/v2/gh/{owner}/{repo}/HEAD?urlpath=lab/tree/{rel}"
+    colab = f"https://colab.research.google.com/github/{owner}/{repo}/blob/main/{rel}"
     hrefs = {x.get("href") for x in links}
     assert binder in hrefs, f"no Binder link to this notebook; expected {binder}, got {sorted(map(str, hrefs))}"
     assert colab in hrefs, f"no Colab link to this notebook; expected {colab}, got {sorted(map(str, hrefs))}"
@@ -277,7 +296,7 @@ def test_front_matter_title_and_links(path):
             assert x["href"] == colab, f"Colab link points elsewhere: {x['href']}"
 
 
-@chapter
+@notebook
 def test_colab_installer_is_the_second_cell_verbatim(path):
     cell = load(path)["cells"][1]
     assert cell["cell_type"] == "code", "the second cell is the Colab installer code cell"
@@ -286,7 +305,7 @@ def test_colab_installer_is_the_second_cell_verbatim(path):
     assert cell.get("outputs") == [], "the installer must print nothing where mathlib is installed"
 
 
-@chapter
+@notebook
 def test_executed_top_to_bottom_with_clean_outputs(path):
     nb = load(path)
     cells = [c for c in code_cells(nb) if source(c).strip()]
@@ -302,7 +321,7 @@ def test_executed_top_to_bottom_with_clean_outputs(path):
                 f"code cell {i} stored stderr (a warning?): {''.join(o.get('text', ''))[:200]!r}"
 
 
-@chapter
+@notebook
 def test_written_by_make_execute(path):
     """No per-cell timestamps (`jupyter execute`/JupyterLab store them; tools/execute.py does not),
     so `make execute` on a committed chapter leaves `git diff` empty."""
@@ -316,14 +335,14 @@ def test_written_by_make_execute(path):
     assert nb["metadata"].get("kernelspec", {}).get("name") == "python3", "kernel name must be python3"
 
 
-@chapter
+@notebook
 def test_no_hand_typed_numeric_matrix(path):
     nb = load(path)
     bad = [m for md in markdown_cells(nb) for m in hand_typed_matrices(without_code(md))]
     assert not bad, f"numeric matrices typed in markdown (render them with mathlib.show): {bad}"
 
 
-@chapter
+@notebook
 def test_figures_have_label_caption_and_alt_text(path):
     nb = load(path)
     for c in figure_cells(nb):
@@ -340,12 +359,12 @@ def figure_labels(nb):
     return {x for x in labels if isinstance(x, str) and x.startswith("fig-")}
 
 
-@chapter
+@notebook
 def test_figure_references_resolve(path):
     """Every @fig-… names a figure of this chapter, or of another chapter of the book
     (Quarto books resolve cross-chapter references: "Figure 6.2" links to chapter 6)."""
     nb = load(path)
-    book = set().union(*(figure_labels(load(p)) for p in CHAPTERS))
+    book = set().union(*(figure_labels(load(p)) for p in NOTEBOOKS))
     refs = {r for md in markdown_cells(nb)
             for r in re.findall(r"(?<![\w@.])@(fig-[A-Za-z0-9_-]*[A-Za-z0-9_])", without_code(md))}
     assert not refs - book, f"@fig references to no figure of the book: {sorted(refs - book)}"
@@ -394,7 +413,7 @@ def test_solutions_are_executed_code(path):
     assert solutions and all(solutions), f"solutions without executed code: {solutions}"
 
 
-@chapter
+@notebook
 def test_markdown_images_have_alt_text(path):
     for md in markdown_cells(load(path)):
         md = without_code(md)
@@ -406,7 +425,7 @@ def test_markdown_images_have_alt_text(path):
 
 def test_figure_labels_unique_across_the_book():
     seen = {}
-    for p in CHAPTERS:
+    for p in NOTEBOOKS:
         for c in code_cells(load(p)):
             label = cell_options(c).get("label")
             if label:
@@ -452,7 +471,7 @@ def _outside_code_and_math(md):
     return re.sub(r"\$[^$\n]*\$", "", md)
 
 
-@chapter
+@notebook
 def test_special_tokens_are_not_swallowed_as_html(path):
     """A bare <sos> in Markdown (prose, a Markdown output, a figure caption) is an unknown HTML tag
     to Pandoc and vanishes from the page: write `<sos>` in backticks."""

@@ -32,8 +32,8 @@ def test_key_result_is_the_hello_world_embedding(notebook=NOTEBOOK):
     words = SOURCE.lower().split()
     one_hot = np.array([[1.0 if token == word else 0.0 for token in VOCAB] for word in words])
     expected = one_hot @ np.asarray(EMBEDDINGS)
-    # The book's spec: "Hello" = [1, 2, 3, 4], "World" = [2, 3, 4, 5].
-    np.testing.assert_array_equal(expected, [[1, 2, 3, 4], [2, 3, 4, 5]])
+    # The book's spec: "Hello" = [1, 1, 0, -1], "World" = [-1, 1, 1, 0].
+    np.testing.assert_array_equal(expected, [[1, 1, 0, -1], [-1, 1, 1, 0]])
 
     shape_line, _, array_text = stored_text("key-result", notebook).partition("\n")
     assert shape_line.strip() == "(2, 4)"
@@ -83,3 +83,30 @@ def test_bpe_merges_on_the_page(notebook=NOTEBOOK):
     assert [int(k) for k, *_ in shown] == list(range(1, len(expected) + 1))
     assert [(a, b) for _, a, b, _ in shown] == expected
     assert all(a + b == ab for _, a, b, ab in shown)
+
+
+def stored_plain(cell_id, notebook=NOTEBOOK):
+    """The text/plain result stored for the code cell with this id."""
+    nb = json.loads(Path(notebook).read_text(encoding="utf-8"))
+    (cell,) = [c for c in nb["cells"] if c.get("id") == cell_id]
+    return "".join("".join(o["data"]["text/plain"]) for o in cell["outputs"]
+                   if o["output_type"] == "execute_result")
+
+
+def test_unknown_word_messages_fit_the_column(notebook=NOTEBOOK):
+    # The KeyError messages are wrapped for the page: every line ≤ 80 characters,
+    # and nothing of the vocabulary is lost in the wrapping.
+    text = stored_text("ch01-014", notebook)
+    assert all(len(line) <= 80 for line in text.splitlines()), text
+    flat = " ".join(text.split())
+    assert "unknown token 'helo'; nearest: hello, hola." in flat
+    assert flat.count("The vocabulary is: " + ", ".join(VOCAB)) == 2
+
+
+def test_hello_and_world_are_at_right_angles(notebook=NOTEBOOK):
+    # The text says the cosine of hello and world is 0; recomputed by hand.
+    hello, world = (np.asarray(EMBEDDINGS)[VOCAB.index(w)] for w in ("hello", "world"))
+    cosine = sum(a * b for a, b in zip(hello, world)) / (
+        sum(a * a for a in hello) ** 0.5 * sum(b * b for b in world) ** 0.5)
+    assert cosine == 0
+    assert float(stored_plain("ch01-039", notebook)) == 0.0

@@ -68,7 +68,7 @@ def test_key_result_is_E_plus_PE(notebook):
     assert expected.shape == (2, 4)
     shown = parse_matrix(stored_text(notebook, "key-result"), expected.shape)
     np.testing.assert_allclose(shown, np.round(expected, 3), atol=1e-9)
-    np.testing.assert_allclose(shown[0], [1, 3, 3, 5], atol=1e-9)          # "Hello" + PE(0)
+    np.testing.assert_allclose(shown[0], [1, 2, 0, 0], atol=1e-9)          # "Hello" + PE(0)
 
 
 def test_page_shows_world_plus_pe1_to_three_decimals(notebook):

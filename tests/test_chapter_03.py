@@ -57,16 +57,19 @@ def stored_key_result(path=NOTEBOOK):
 
 
 def test_input_is_chapter_2_result():
-    # Correctness fact 1: "Hello" + PE(0) = [1, 3, 3, 5], "World" + PE(1) = [2.841, 3.540, 4.010, 6.000].
-    np.testing.assert_allclose(hello_world_input(), [[1, 3, 3, 5], [2.841, 3.540, 4.010, 6.000]], atol=5e-4)
+    # "Hello" + PE(0) = [1, 1, 0, -1] + [0, 1, 0, 1]; "World" + PE(1) = [-1, 1, 1, 0] + [0.841, 0.540, 0.010, 1.000].
+    np.testing.assert_allclose(hello_world_input(), [[1, 2, 0, 0], [-0.159, 1.540, 1.010, 1.000]], atol=5e-4)
 
 
 def test_head0_scores_by_hand():
-    # Hello's query [-2, 2, -4] against hello's key [-8, -4, -3]: 16 - 8 + 12 = 20, integers only.
+    # Hello's row [1, 2, 0, 0] picks rows 0 and 1 of the half-integer weights: query
+    # [0.5, 1.5, 0] against key [-1, 0, 1] gives -0.5 + 0 + 0 = -0.5, in halves only.
     X = hello_world_input()
     attn = example.PARAMS.encoder_layers[0].self_attn
-    assert (X[0] @ attn.W_Q[:, 0:3]).tolist() == [-2, 2, -4]
-    assert (X[0] @ attn.W_K[:, 0:3]).tolist() == [-8, -4, -3]
+    q, k = X[0] @ attn.W_Q[:, 0:3], X[0] @ attn.W_K[:, 0:3]
+    assert q.tolist() == [0.5, 1.5, 0.0]
+    assert k.tolist() == [-1.0, 0.0, 1.0]
+    assert q @ k == -0.5
 
 
 def test_key_result_matches_independent_computation():

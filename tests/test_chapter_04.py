@@ -20,11 +20,11 @@ NOTEBOOK = Path(__file__).resolve().parents[1] / "chapters" / "04-multi-head-att
 NUMBER = re.compile(r"-?\d+(?:\.\d*)?")
 TOL = 5e-4 + 1e-9  # the page prints 3 decimals
 
-# "hello" = [1, 2, 3, 4] + PE(0) = [0, 1, 0, 1];  "world" = [2, 3, 4, 5] + PE(1), where
+# "hello" = [1, 1, 0, -1] + PE(0) = [0, 1, 0, 1];  "world" = [-1, 1, 1, 0] + PE(1), where
 # PE(1) = [sin 1, cos 1, sin(1/100), cos(1/100)]: pair i = 1 has frequency 1/10000^(2/4) = 1/100.
 X = np.array([
-    [1.0, 3.0, 3.0, 5.0],
-    [2 + math.sin(1), 3 + math.cos(1), 4 + math.sin(0.01), 5 + math.cos(0.01)],
+    [1.0, 2.0, 0.0, 0.0],
+    [-1 + math.sin(1), 1 + math.cos(1), 1 + math.sin(0.01), 0 + math.cos(0.01)],
 ])
 
 
@@ -80,11 +80,13 @@ def check_key_result(text):
 
 
 def test_independent_derivation_matches_the_hand_checked_values():
-    # anchors worked out on paper: X row 0 is whole, so head 1's first score is an integer dot product
+    # anchors worked out on paper: X row 0 = [1, 2, 0, 0] is whole, so head 1's query and key for
+    # "hello" are row 0 + 2 · row 1 of W_Q^1 = [0, -1/2, 1/2] + 2 [-1/2, 1/2, -1/2] and of
+    # W_K^1 = [-1/2, 1/2, 0] + 2 [1/2, 0, -1/2], and their dot product is 1/2 - 1/4 + ... = 0.25
     p = example.PARAMS.encoder_layers[0].self_attn
-    assert X[1].round(3).tolist() == [2.841, 3.540, 4.010, 6.000]
+    assert X[1].round(3).tolist() == [-0.159, 1.540, 1.010, 1.000]
     q, k = X[0] @ p.W_Q[:, 3:6], X[0] @ p.W_K[:, 3:6]
-    assert q.tolist() == [11, -5, 4] and k.tolist() == [-4, -2, -6] and q @ k == -58
+    assert q.tolist() == [-1, 0.5, -0.5] and k.tolist() == [0.5, 0.5, -1] and q @ k == 0.25
     for A, _ in expected_heads():
         np.testing.assert_allclose(A.sum(axis=1), 1.0)
 
@@ -102,6 +104,13 @@ def test_key_result_check_catches_a_changed_digit():
     bad_line = line[:m.start()] + str((int(digit) + 1) % 10) + line[m.start() + 1:]
     with pytest.raises(AssertionError):
         check_key_result(text.replace(line, bad_line, 1))
+
+
+def test_the_claims_about_the_heads_hold():
+    """The text: in head 0 each token looks mostly at the other; in head 1 both at hello."""
+    (A0, _), (A1, _) = expected_heads()
+    assert A0[0, 1] > 0.5 and A0[1, 0] > 0.5
+    assert (A1[:, 0] > 0.5).all()
 
 
 def test_per_head_weights_on_the_page():

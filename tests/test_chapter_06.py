@@ -23,36 +23,70 @@ def test_layer_norm_by_hand_on_the_page():
     assert f"= {var:.4f}" in page
 
 
-def _post_ln_trace():
-    """Per encoder layer: (‖hello − world‖ at its input, mean size of its attention output,
-    ‖hello − world‖ in its attention output), and the stack's output."""
-    H, rows = e_plus_pe(), []
-    for layer in example.PARAMS.encoder_layers:
-        att = multi_head(H, layer.self_attn)
-        rows.append((np.linalg.norm(H[0] - H[1]), np.linalg.norm(att, axis=1).mean(),
-                     np.linalg.norm(att[0] - att[1])))
+def _ln(v):
+    c = v - v.mean(axis=-1, keepdims=True)
+    return c / np.sqrt((c ** 2).mean(axis=-1, keepdims=True) + 1e-5)
+
+
+def _old_draw(rng, path, shape):
+    """The first edition's toy scale, as the chapter defines it (in the same draw order)."""
+    name = path.rsplit(".", 1)[-1]
+    if name in ("W_Q", "W_K", "W_V"):
+        return rng.integers(-1, 2, size=shape).astype(float)
+    if name in ("W_O", "W1", "b1", "W2", "b2", "W_out"):
+        return np.round(rng.normal(0, 0.5, size=shape), 1) + 0.0
+    if name == "embedding":
+        return np.array(example.EMBEDDINGS)
+    return np.ones(shape) if name == "gamma" else np.zeros(shape)
+
+
+def _relative_after_six_layers(X, params):
+    H = X
+    for layer in params.encoder_layers:
         H = encoder_block(H, layer)
-    return rows, H
+    return np.linalg.norm(H[1] - H[0]) / np.linalg.norm(H, axis=-1).mean()
 
 
-def test_rank_collapse_table_on_the_page():
-    """The table that explains why post-LN pulls "hello" and "world" together."""
-    rows, _ = _post_ln_trace()
+def _collapse_rows():
+    from mathlib.transformer import init_params
+    pe = e_plus_pe() - np.array([[1.0, 1, 0, -1], [-1, 1, 1, 0]])
+    inputs = {"book's vectors": e_plus_pe(), "seed's pair": np.array([[1.0, 2, 3, 4], [2, 3, 4, 5]]) + pe}
+    rows = []
+    for scale, draw in (("old scale", _old_draw), ("book scale", example.toy_draw), ("Glorot", None)):
+        for label, X in inputs.items():
+            r = np.array([_relative_after_six_layers(X, init_params(example.CONFIG, np.random.default_rng(s),
+                                                                     draw=draw)) for s in range(10)])
+            rows.append((scale, label, np.median(r), int((r < 0.01).sum())))
+    return rows
+
+
+def test_collapse_table_on_the_page():
+    """The table of relative distances after six post-LN layers, per weight scale and input."""
     page = all_outputs(NOTEBOOK)
-    table = page[page.index("| layer | ‖hello − world‖ at its input"):].split("\n\n")[0]
+    table = page[page.index("| weights | input | median distance"):].split("\n\n")[0]
     body = [line for line in table.splitlines()[2:] if line.startswith("|")]
-    assert len(body) == 6
-    for k, (line, (gap_in, size, gap_att)) in enumerate(zip(body, rows)):
+    rows = _collapse_rows()
+    assert len(body) == len(rows) == 6
+    for line, (scale, label, median, collapsed) in zip(body, rows):
         cells = [c.strip() for c in line.strip("|").split("|")]
-        assert cells == [str(k), f"{gap_in:.1e}", f"{size:.2f}", f"{gap_att:.1e}"], line
+        assert cells == [scale, label, f"{median:.1e}", f"{collapsed} of 10"], line
 
 
-def test_rank_collapse_claims_in_the_prose():
-    """'From layer 1 on ... differ by less than 0.001', '1.3 to 2.6 times as long as the input
-    (whose size is 2)', and 'no entry ... differs ... by more than 0.00001' after six layers."""
-    rows, out = _post_ln_trace()
-    assert rows[0][2] > 0.001
-    assert all(gap_att < 0.001 for _, _, gap_att in rows[1:])
-    ratios = [size / 2 for _, size, _ in rows[1:]]
-    assert round(min(ratios), 1) == 1.3 and round(max(ratios), 1) == 2.6
-    assert np.abs(out[0] - out[1]).max() < 1e-5
+def test_collapse_claims_in_the_prose():
+    """'At the old scale half or more of the models collapse', 'at the book's scale no model
+    collapses', 'Glorot ... keeps most of them apart too, if less far than the book's weights'."""
+    rows = {(s, i): (m, c) for s, i, m, c in _collapse_rows()}
+    assert all(rows[("old scale", i)][1] >= 5 for i in ("book's vectors", "seed's pair"))
+    assert all(rows[("book scale", i)][1] == 0 for i in ("book's vectors", "seed's pair"))
+    for i in ("book's vectors", "seed's pair"):
+        assert rows[("Glorot", i)][1] < 5 and rows[("Glorot", i)][0] < rows[("book scale", i)][0]
+
+
+def test_the_seed_pair_normalises_to_one_vector_and_the_book_words_do_not():
+    pair = _ln(np.array([[1.0, 2, 3, 4], [2, 3, 4, 5]]))
+    np.testing.assert_allclose(pair[0], pair[1])
+    np.testing.assert_allclose(pair[0], np.array([-3, -1, 1, 3]) / np.sqrt(5 + 4e-5), rtol=1e-12)
+    words = _ln(np.asarray(example.EMBEDDINGS)[3:])
+    gaps = [np.linalg.norm(words[i] - words[j]) for i in range(len(words)) for j in range(i)]
+    assert min(gaps) > 1
+    assert f"closest two words after layer norm: {min(gaps):.3f} apart" in all_outputs(NOTEBOOK)

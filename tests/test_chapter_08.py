@@ -41,13 +41,14 @@ def test_masked_weights_of_head_0_by_hand_on_the_page():
     assert np.all(np.triu(A0, 1) == 0) and np.all(np.triu(A1, 1) == 0)
     rows = r" \\ ".join(" & ".join(f"{x:.3f}" for x in row) for row in A0)
     assert rows + r" \end{bmatrix} = A" in all_outputs(NOTEBOOK)
-    # the sentences after the figure: hola splits in head 0, sits on <sos> in head 1; mundo mostly on itself
-    assert 0.5 < A0[1, 0] < 0.7 and A1[1, 0] > 0.99 and A0[2, 2] > 0.9 and A1[2, 2] > 0.8
+    # the sentences after the figure: hola splits in head 0, mundo leans most on hola there;
+    # head 1 leans towards <sos> in every row
+    assert 0.4 < A0[1, 0] < 0.6 and A0[2].argmax() == 1 and np.all(A1.argmax(axis=1) == 0)
 
 
 def test_masking_with_zero_lets_positions_see_the_future():
-    """The pitfall's claims: with 0 instead of -inf, <sos> spreads evenly in head 0, and
-    'hola' puts almost everything on 'mundo' in head 1."""
+    """The pitfall's claims: with 0 instead of -inf, <sos> gives more than a third of its weight
+    to later words (head 0), and hola gives part of its weight to mundo in both heads."""
     p = example.PARAMS.decoder_layers[0].self_attn
     Y = sos_hola_mundo()
     weights = []
@@ -55,29 +56,40 @@ def test_masking_with_zero_lets_positions_see_the_future():
         c = slice(3 * h, 3 * h + 3)
         S = (Y @ p.W_Q[:, c]) @ (Y @ p.W_K[:, c]).T / np.sqrt(3)
         weights.append(softmax_rows(np.where(causal_mask(3), S, 0.0)))
-    np.testing.assert_allclose(weights[0][0], 1 / 3)
-    assert round(weights[1][1, 2], 3) == 0.999
-    assert "head 1, masked with 0:" in all_outputs(NOTEBOOK)
+    assert weights[0][0, 1:].sum() > 1 / 3
+    assert weights[0][1, 2] > 0.05 and weights[1][1, 2] > 0.05
+    page = all_outputs(NOTEBOOK)
+    assert "head 1, masked with 0:" in page
+    assert " ".join(f"{x:.3f}" for x in weights[0][0]) in page
 
 
-def test_cross_attention_is_one_half_everywhere():
-    """The memory's two rows are nearly equal, so every cross-attention weight of every decoder
-    layer is 0.5 to three decimals (figure, table and prose)."""
-    mem = memory()
-    assert np.abs(mem[0] - mem[1]).max() < 1e-5
-    H = sos_hola_mundo()
+def cross_weights_per_layer():
+    """Each decoder layer's cross-attention weights (2 heads, 3 queries, 2 source words)."""
+    mem, H, out = memory(), sos_hola_mundo(), []
     for p in example.PARAMS.decoder_layers:
-        Y1 = norm(H + attend(H, H, p.self_attn, causal_mask(3))[0], p.norm1.gamma, p.norm1.beta)   # the queries' input
-        _, cross = attend(Y1, mem, p.cross_attn)
-        for w in cross:
-            assert np.all(np.round(w, 3) == 0.5)
+        Y1 = norm(H + attend(H, H, p.self_attn, causal_mask(3))[0], p.norm1.gamma, p.norm1.beta)
+        out.append(np.stack(attend(Y1, mem, p.cross_attn)[1]))
         H = decoder_block(H, mem, p)
+    return out
+
+
+def test_cross_attention_chooses():
+    """Decoder layer 0: in head 1, hola puts 0.826 on hello (the largest weight); head 0 leans
+    only mildly (< 0.7). Layers 0-4 each have a weight above 0.7, layer 5 none above 0.6."""
+    w = cross_weights_per_layer()
+    assert np.unravel_index(w[0].argmax(), w[0].shape) == (1, 1, 0)
+    assert round(float(w[0].max()), 3) == 0.826 and w[0][0].max() < 0.7
+    largest = [float(x.max()) for x in w]
+    assert min(largest[:5]) > 0.7 and largest[5] < 0.6
+    page = all_outputs(NOTEBOOK)
+    assert f"query 'hola' on source word 'hello': {w[0].max():.3f}" in page
+    assert f"largest weight in head 0: {w[0][0].max():.3f}" in page
 
 
 def test_changing_a_later_token_leaves_earlier_outputs():
     mem = memory()
     Y = sos_hola_mundo()
-    adios = np.array([3.0, 1, 3, 1]) + np.array([np.sin(2), np.cos(2), np.sin(0.02), np.cos(0.02)])
+    adios = np.array([1.0, 0, -1, 1]) + np.array([np.sin(2), np.cos(2), np.sin(0.02), np.cos(0.02)])
     other = Y.copy()
     other[2] = adios
     a, b = Y, other
@@ -87,16 +99,15 @@ def test_changing_a_later_token_leaves_earlier_outputs():
     assert np.abs(a[2] - b[2]).max() > 1e-5
 
 
-def test_rows_collapse_claims():
-    """Caption of fig-stack-08 and the prose: the largest difference between rows falls from about
-    0.3 after layer 0 to below 0.001 after layer 5, and the rows then agree to two decimals."""
+def test_rows_stay_apart_claims():
+    """The table after fig-stack-08 and the prose: after every decoder layer the closest two rows
+    still differ by more than 0.1 in some entry, and each table row shows the layer's numbers."""
     trace = decoder_trace()
-    spreads = [max(np.abs(H[i] - H[j]).max() for i in range(3) for j in range(i + 1, 3)) for H in trace[1:]]
-    assert round(spreads[0], 1) == 0.3 and spreads[-1] < 1e-3
-    last = np.round(trace[-1], 2)
-    assert np.array_equal(last[0], last[1]) and np.array_equal(last[0], last[2])
+    closest = [min(np.abs(H[i] - H[j]).max() for i in range(3) for j in range(i + 1, 3)) for H in trace[1:]]
+    assert min(closest) > 0.1
     page = all_outputs(NOTEBOOK)
-    assert re.search(r"\| 5 \| [^|]+\| 0\.500, 0\.500 \| " + re.escape(f"{spreads[-1]:.1e}") + r" \|", page)
+    for k, (w, c) in enumerate(zip(cross_weights_per_layer(), closest)):
+        assert f"| {k} | {w.max():.3f} | {c:.3f} |" in page
 
 
 def test_parameter_counts_on_the_page():

@@ -34,8 +34,10 @@ def softmax(z):
     return e / e.sum()
 
 
-def memory():
-    H = e_plus_pe()                             # "Hello World" + PE(0), PE(1)
+def memory(src=(3, 4)):
+    """The encoder's output for the source ids (default "Hello World") + PE(0 … n-1)."""
+    src = list(src)
+    H = example.EMBEDDINGS[src] + pe(len(src))
     for layer in P.encoder_layers:
         H = encoder_block(H, layer)
     return H
@@ -48,9 +50,9 @@ def decoder_output(ids, mem):
     return Y
 
 
-def greedy():
-    """The greedy translation of "Hello World" and each step's distribution, in plain numpy."""
-    mem = memory()                              # the encoder runs once
+def greedy(src=(3, 4)):
+    """The greedy translation of the source and each step's distribution, in plain numpy."""
+    mem = memory(src)                           # the encoder runs once
     prefix, dists = [example.SOS], []
     for _ in range(MAX_LEN):
         z = decoder_output(prefix, mem)[-1] @ P.W_out + P.b_out
@@ -71,14 +73,16 @@ def cell_markdown(cell_id):
 
 
 def check_key_result(text):
-    """The key-result cell's two printed lines against the plain-numpy greedy loop."""
-    lines = text.strip().splitlines()
-    assert len(lines) == 2, text
-    words = lines[0].split(":", 1)[1].split()
+    """The key-result cell's lines (the translation, wrapped, then step 0's probabilities)
+    against the plain-numpy greedy loop."""
+    head, sep, probs = text.partition("step 0 probabilities:")
+    assert sep, text
+    assert head.startswith("greedy translation of 'Hello World':"), text
+    words = head.split(":", 1)[1].split()
     tokens, dists = greedy()
     assert words == [VOCAB[t] for t in tokens]
-    assert lines[1].startswith("step 0 probabilities:")
-    page = parse_numbers(lines[1].split(":", 1)[1])
+    assert all(len(line) <= 80 for line in text.splitlines())
+    page = parse_numbers(probs)
     assert page.shape == (len(VOCAB),)
     np.testing.assert_allclose(page, dists[0], atol=5e-4 + 1e-9)
 
@@ -96,7 +100,7 @@ def test_a_changed_key_result_fails():
     text = stored_text(NOTEBOOK)
     tokens, dists = greedy()
     wrong_word = text.replace(VOCAB[tokens[0]], "hola", 1)
-    step0 = re.search(r"probabilities: \[(.*)\]", text).group(1)
+    step0 = re.search(r"probabilities:\s*\[(.*)\]", text).group(1)
     first = re.search(r"0\.\d{3}", step0).group(0)                      # a printed probability
     wrong_digit = text.replace(first, f"{float(first) + 0.002:.3f}", 1)
     for bad in (wrong_word, wrong_digit):
@@ -105,14 +109,38 @@ def test_a_changed_key_result_fails():
             check_key_result(bad)
 
 
-def test_untrained_model_repeats_one_word():
-    """The chapter's claims: the translation is one word until the length limit, <pad> and <sos>
-    have probability 0 at every step, and every step's distribution is nearly the same."""
+def test_untrained_model_claims():
+    """The chapter's claims: "mundo" and "goodbye" in runs to the length limit; <pad> and <sos>
+    have probability 0 at every step; no step gives any token much more than a quarter."""
     tokens, dists = greedy()
-    assert len(tokens) == MAX_LEN and len(set(tokens)) == 1
+    assert len(tokens) == MAX_LEN and {VOCAB[t] for t in tokens} == {"mundo", "goodbye"}
     assert (dists[:, [example.PAD, example.SOS]] == 0).all()
     np.testing.assert_allclose(dists.sum(axis=1), 1.0)
-    assert np.ptp(dists, axis=0).max() < 0.01
+    assert 0.25 < dists.max() < 0.3
+
+
+def test_other_sources_get_other_outputs_on_the_page():
+    """The table of source sentences: each row is the plain-numpy greedy output, and they differ."""
+    table = cell_markdown("other-sources")
+    outputs = []
+    for sentence in ["Hello World", "goodbye", "world hello", "goodbye world !"]:
+        ids = [VOCAB.index(w) for w in sentence.lower().split()]
+        tokens, _ = greedy(ids)
+        outputs.append(tuple(tokens))
+        assert f'| "{sentence}" | `{" ".join(VOCAB[t] for t in tokens)}` |' in table
+    assert len(set(outputs)) == len(outputs)
+
+
+def test_p_hola_renormalised_on_the_page():
+    """Exercise 1: P(hola) at step 0 is the teacher-forcing P(hola) divided by 1 - P(<pad>) - P(<sos>)."""
+    z = decoder_output([example.SOS], memory())[-1] @ P.W_out + P.b_out
+    full = softmax(z)
+    kept = 1 - full[example.PAD] - full[example.SOS]
+    _, dists = greedy()
+    hola = VOCAB.index("hola")
+    np.testing.assert_allclose(full[hola] / kept, dists[0][hola], rtol=1e-12)
+    page = all_outputs(NOTEBOOK)
+    assert f"P(hola) with <pad>, <sos>: {full[hola]:.3f}; / {kept:.3f} = {dists[0][hola]:.3f}" in page
 
 
 def test_step_table_on_the_page():

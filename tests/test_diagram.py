@@ -18,7 +18,7 @@ import pytest  # noqa: E402
 from matplotlib.colors import to_rgba  # noqa: E402
 
 from figure_colours import PAGES, READABLE, contrast, on_page, png_rgba, worst_text_contrast  # noqa: E402
-from mathlib import diagram  # noqa: E402
+from mathlib import diagram, flow  # noqa: E402
 
 CHAPTERS = pathlib.Path(__file__).resolve().parents[1] / "chapters"
 
@@ -440,3 +440,111 @@ def test_the_cover_is_transparent_and_drawn_in_the_diagram_colours():
     opaque = png[png[..., 3] == 1][:, :3]
     orange = to_rgba(diagram.HIGHLIGHT)[:3]
     assert (np.abs(opaque - orange).max(axis=1) < 0.02).mean() > 0.05     # the boxes, lit
+
+
+# ---------------------------------------------------------------- attention's data flow
+
+def test_attention_flow_draws_one_path_per_key_and_shows_the_numbers():
+    scores = np.array([0.5, -0.25, 1.0])
+    weights = np.array([0.3, 0.2, 0.5])
+    values = np.array([[1.0, 0.0], [0.0, 1.0], [2.0, 2.0]])
+    output = weights @ values                                  # [1.3, 1.2]
+    fig = flow.attention_flow(scores, weights, values, output, ["a", "b", "c"], 2)
+    for part in ("key", "score", "weight", "value"):
+        assert sorted(gids(fig, part)) == [f"{part}:{j}" for j in range(3)], part
+    assert {"query", "sum"} <= {p.get_gid() for p in fig.axes[0].patches}
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    # each score and weight is written in its box, the query is the one asked for,
+    # and the output vector is the weighted sum, to two decimals
+    assert {"0.50", "-0.25", "1.00", "0.30", "0.20"} <= set(texts)
+    assert "q: c" in texts and "z: c" in texts and "[1.30, 1.20]" in texts
+
+
+def test_attention_flow_refuses_inputs_that_do_not_fit():
+    s, a, V = np.zeros(2), np.full(2, 0.5), np.ones((2, 3))
+    with pytest.raises(ValueError, match="weights"):
+        flow.attention_flow(s, np.ones(3) / 3, V, a @ V, ["x", "y"], 0)
+    with pytest.raises(ValueError, match="values"):
+        flow.attention_flow(s, a, np.ones((3, 3)), np.ones(3), ["x", "y"], 0)
+    with pytest.raises(ValueError, match="labels"):
+        flow.attention_flow(s, a, V, a @ V, ["x"], 0)
+    with pytest.raises(ValueError, match="query"):
+        flow.attention_flow(s, a, V, a @ V, ["x", "y"], 2)
+    with pytest.raises(ValueError, match="finite"):
+        flow.attention_flow(np.array([0.0, np.inf]), a, V, a @ V, ["x", "y"], 0)
+
+
+# ---------------------------------------------------------------- head_axes (chapter 4)
+
+def test_head_axes_draws_every_number_once_per_panel_and_the_bug_mixes_tokens():
+    """n = h = 2, d = 3: panel 0 row 0 is hello's head 0 then head 1 (two colours); the
+    reshape-only panel's row 0 is head 0 of hello then head 0 of world (one colour)."""
+    fig = flow.head_axes(2, 2, 3, words=["hello", "world"])
+    cells = gids(fig, "cell")
+    assert len(cells) == 4 * 12
+    assert {k.split(":")[1] for k in cells} == {"0", "1", "2", "3"}
+    colour = {k: tuple(c.get_facecolor()) for k, c in cells.items()}
+    assert colour["cell:0:0:0"] != colour["cell:0:0:3"]            # right: two heads in a row
+    assert colour["cell:3:0:0"] == colour["cell:3:0:3"]            # bug: one head, two tokens
+    assert colour["cell:2:0:0"] == colour["cell:2:1:0"] != colour["cell:2:2:0"]   # (h, n, d)
+    letters = [t.get_text() for t in fig.axes[0].texts if len(t.get_text()) == 1]
+    assert letters.count("h") == letters.count("w") == 4 * 6
+
+
+def test_head_axes_rejects_bad_sizes():
+    with pytest.raises(ValueError, match="n_heads"):
+        flow.head_axes(2, 0, 3)
+    with pytest.raises(ValueError, match="words"):
+        flow.head_axes(2, 2, 3, words=["hello"])
+
+
+# ---------------------------------------------------------------- the generation loop
+
+def loop_parts(fig):
+    """{gid: patch} and {gid: the text drawn in that patch} for the generation loop."""
+    ax = fig.axes[0]
+    patches = {p.get_gid(): p for p in ax.patches if p.get_gid() and not p.get_gid().startswith("_")}
+    words = {}
+    for gid, p in patches.items():
+        if hasattr(p, "get_bbox"):
+            box = p.get_bbox()
+            inside = [t.get_text() for t in ax.texts
+                      if box.x0 < t.get_position()[0] < box.x1 and box.y0 < t.get_position()[1] < box.y1]
+            words[gid] = inside
+    return patches, words
+
+
+def test_generation_loop_draws_one_row_per_step_with_the_growing_prefix():
+    generated = ["mundo", "mundo", "goodbye"]
+    fig = flow.generation_loop(["hello", "world"], generated, max_steps=4)
+    patches, words = loop_parts(fig)
+    # the encoder and the memory once; one decoder and one output per step
+    assert [g for g in patches if g in ("encoder", "memory")] == ["encoder", "memory"]
+    assert sorted(g for g in patches if g.startswith("decoder:")) == ["decoder:0", "decoder:1", "decoder:2"]
+    for t in range(3):
+        prefix = sorted((g for g in patches if g.startswith(f"prefix:{t}:")), key=lambda g: int(g.split(":")[2]))
+        assert [words[g] for g in prefix] == [[w] for w in ["<sos>", *generated[:t]]]   # <sos> y1 … yt
+        assert words[f"next:{t}"] == [generated[t]]
+        assert coloured(patches[f"next:{t}"].get_facecolor())                             # the new token, lit
+        assert not coloured(patches[f"decoder:{t}"].get_facecolor())
+    assert "hello world" in texts(fig.axes[0]) and "⋮" not in texts(fig.axes[0])
+
+
+def test_generation_loop_stops_after_max_steps_and_says_there_is_more():
+    fig = flow.generation_loop(["goodbye"], ["adios"] * 10, max_steps=2)
+    patches, _ = loop_parts(fig)
+    assert sorted(g for g in patches if g.startswith("next:")) == ["next:0", "next:1"]
+    assert "⋮" in texts(fig.axes[0])
+    assert fig.get_facecolor()[3] == 0                                                  # transparent
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    (dict(source="hello world", generated=["hola"]), ["source", "list"]),
+    (dict(source=["hello"], generated=[]), ["at least one", "0"]),
+    (dict(source=["hello"], generated=["hola", 3]), ["generated"]),
+    (dict(source=["hello"], generated=["hola"], max_steps=0), ["max_steps", "0"]),
+])
+def test_generation_loop_rejects_bad_input(kwargs, words):
+    with pytest.raises(ValueError) as e:
+        flow.generation_loop(**kwargs)
+    assert all(w in str(e.value) for w in words)

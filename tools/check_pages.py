@@ -4,7 +4,7 @@
 usage: python tools/check_pages.py [PAGE ...] [--json] [--report-only] [--screenshots DIR]
        python tools/check_pages.py --site _book [--allow-network]
 
-Without --site, each page (chapters/*.ipynb and index.qmd, or the PAGEs given) is built into
+Without --site, each page (index.qmd, chapters/*.ipynb, the appendices, or the PAGEs given) is built into
 one HTML page from what the notebook stores: markdown cells rendered like Pandoc does (math
 kept for MathJax, pipe tables with Pandoc's column widths, callouts from `::: {.callout-*}`
 fenced divs, also across cells), code cells as code blocks unless `#| echo: false`, and
@@ -485,7 +485,7 @@ pre > code.sourceCode > span { line-height: 1.25; }
 .cell > .code-copy-outer-scaffold > .sourceCode { margin-bottom: 0; }
 .cell-output > pre, .cell-output-stdout > pre { margin-bottom: 0; }
 .cell-output { margin-top: .5rem; }
-.img-fluid, .figure-img { max-width: 100%%; height: auto; }
+.img-fluid, .figure-img, p > img { max-width: 100%%; height: auto; }   /* Quarto gives Markdown figures img-fluid */
 .quarto-figure-center > figure { text-align: center; }
 figure { margin: 0 0 1rem; } figcaption { font-size: .875em; color: #6c757d; }
 .table { width: 100%%; margin-bottom: 1rem; vertical-align: top; border-collapse: collapse;
@@ -974,6 +974,11 @@ def default_targets(root, site=None):
     pages = sorted((root / "chapters").glob("*.ipynb"))
     if (root / "index.qmd").is_file():
         pages.insert(0, root / "index.qmd")
+    appendices = root / "appendices"
+    if appendices.is_dir():
+        pages += sorted(p for p in appendices.iterdir() if p.suffix in (".ipynb", ".qmd"))
+    if (root / "references.qmd").is_file():
+        pages.append(root / "references.qmd")
     return pages
 
 
@@ -981,7 +986,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter,
                                  epilog=__doc__.split("\n\n", 2)[2])
-    ap.add_argument("pages", nargs="*", help="notebooks or .qmd files (default: index.qmd and chapters/*.ipynb), "
+    ap.add_argument("pages", nargs="*", help="notebooks or .qmd files (default: index.qmd, chapters/*.ipynb, appendices/*, references.qmd), "
                     "or with --site, .html files of the site")
     ap.add_argument("--site", metavar="DIR", help="measure Quarto's rendered site in DIR (e.g. _book) instead")
     ap.add_argument("--json", action="store_true", help="print the whole report as JSON")

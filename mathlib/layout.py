@@ -1,0 +1,666 @@
+r"""Fitting display math to the book's text column: the rendered width of LaTeX, and line breaks.
+
+`mathlib.show` renders arrays as LaTeX; this module makes what it renders fit
+the site's 680-px column (see show's "Fitting the column" for which function to
+use when). `width(latex)` estimates how wide MathJax 3 draws a piece of LaTeX,
+in em, from the TeX fonts' glyph widths and TeX's spacing rules (calibrated
+against MathJax in Chromium, tests/test_show.py); `fit(latex)` breaks a line
+that is too wide into an `aligned` block. Only line breaks change: every number
+keeps its places, and its place.
+"""
+import dataclasses
+import re
+
+COLUMN_PX = 680     # the site's text column
+PX_PER_EM = 20.33   # MathJax 3 (CHTML) at the site's 17 px body: it scales math to the text's x-height
+COLUMN_EM = 32.0    # a line of display math: 680 px less ~30 px for a callout's border and padding
+
+
+def width(latex):
+    """The estimated width, in em, of `latex` as MathJax draws it in display style.
+
+    Multiply by PX_PER_EM for pixels. For an `aligned` block, its widest line.
+    Calibrated against MathJax 3 (see tests/test_show.py for the measurements).
+    """
+    return _width_of(_tokens(latex))
+
+
+def fit(latex, width=None):
+    r"""`latex` as it is if it fits `width` em (default COLUMN_EM), else wrapped into `aligned`.
+
+    Breaks, in this order of preference: at a top-level \quad or \qquad (between items),
+    before a relation (the '=' signs aligned), before a '+' or '-' of a sum, between two
+    matrices of a product; a matrix too wide by itself is split into column blocks.
+    Only line breaks change: the numbers and their order within each matrix row stay.
+    """
+    budget = COLUMN_EM if width is None else width
+    toks = _tokens(latex)
+    if _width_of(toks) <= budget or any(t in ("&", r"\\") for t in _top_level(toks)):
+        return latex                      # fits, or is laid out by hand already
+    statements = _statements(toks)
+    if len(statements) == 1 and len(statements[0][1]) == 1 and not _has_matrix(toks, statements[0][1][0]):
+        return latex                      # nothing to break
+    lines = _Layout(toks, budget).lay_out(statements)
+    body = f"{lines[0][0]} &{lines[0][1]}".strip()
+    for (_, above), (left, right) in zip(lines, lines[1:]):
+        gap = "[1ex]" if _BLOCK_END in above or _BLOCK_START in above else ""   # air around a split matrix's blocks
+        body += rf" \\{gap} " + f"{left} &{right}".strip()
+    return r"\begin{aligned} " + body + r" \end{aligned}"
+
+
+def _width_of(toks):
+    return _hlist_width(_atoms(toks, 0, len(toks), 0), 0)
+
+
+def _top_level(toks):
+    """The tokens outside every {...} group and environment."""
+    depth = 0
+    for t in toks:
+        if depth == 0:
+            yield t
+        depth += {"{": 1, "}": -1, r"\begin": 1, r"\end": -1}.get(t, 0)
+
+
+_SEPARATORS = {r"\quad", r"\qquad"}
+_ALIGN_RELATIONS = {"=", r"\approx", r"\neq", r"\ne", r"\equiv", "<", ">", r"\leq", r"\geq", r"\le", r"\ge"}
+_MATRICES = {"matrix", "bmatrix", "pmatrix", "Bmatrix", "vmatrix", "Vmatrix"}
+
+
+def _statements(toks):
+    """Top-level items: [(separator, chunks)], chunks [(kind, start, end)] cut before each break.
+
+    kind: 'first', 'rel' (a relation), 'bin' (a binary + or -), 'mul' (a matrix right after a matrix).
+    """
+    atoms = _atoms(toks, 0, len(toks), 0)
+    _classify(atoms)                              # a '-' with nothing on its left is a sign, not a break
+    statements, sep, chunks, start, kind, prev = [], "", [], 0, "first", None
+    lead = None                                   # start of the spaces just before a break
+    for a in atoms:
+        if a.cls == "space" and a.what in _SEPARATORS:
+            if chunks or a.start > start:
+                chunks.append((kind, start, a.start))
+                statements.append((sep, chunks))
+            sep, chunks, start, kind, prev, lead = a.what, [], a.end, "first", None, None
+            continue
+        if a.cls == "space":
+            lead = a.start if lead is None else lead
+            continue
+        brk = None
+        if prev is not None and a.cls == "rel":
+            brk = "rel"
+        elif prev is not None and a.cls == "bin" and toks[a.start] in ("+", "-", r"\pm", r"\mp"):
+            brk = "bin"
+        elif prev is not None and a.what in _MATRICES and prev.what in _MATRICES:
+            brk = "mul"
+        if brk:
+            at = a.start if lead is None else lead
+            chunks.append((kind, start, at))
+            start, kind = at, brk
+        prev, lead = a, None
+    chunks.append((kind, start, len(toks)))
+    statements.append((sep, chunks))
+    return [(s, [c for c in cs if "".join(toks[c[1]:c[2]]).strip()]) for s, cs in statements
+            if any("".join(toks[c[1]:c[2]]).strip() for c in cs)]
+
+
+def _has_matrix(toks, chunk):
+    return any(a.what in _MATRICES for a in _atoms(toks, chunk[1], chunk[2], 0))
+
+
+class _Layout:
+    """Greedy line filling for `fit`: lines are [left, right] cells of an `aligned` block."""
+
+    def __init__(self, toks, budget):
+        self.toks, self.budget = toks, budget
+
+    def text(self, chunk):
+        return "".join(self.toks[chunk[1]:chunk[2]]).strip()
+
+    @staticmethod
+    def w(latex):
+        toks = _tokens(latex)
+        return _cell_width(_atoms(toks, 0, len(toks), 0), 0)
+
+    def fits(self, lines):
+        """Whether the last line fits (and a wider left column pushes no earlier line out)."""
+        left = max(width(l) for l, _ in lines)
+        before = max([width(l) for l, _ in lines[:-1]] or [0.0])
+        if left > before and any(left + self.w(r) > self.budget >= before + self.w(r) for _, r in lines[:-1]):
+            return False
+        return left + self.w(lines[-1][1]) <= self.budget
+
+    def lay_out(self, statements):
+        """Lines [left, right] for the statements: the first one's '=' is the alignment point."""
+        first = statements[0][1]
+        k = self.anchor(first)
+        self.anchored = k is not None
+        self.lines = [[self.join(first[:k]) if self.anchored else "", ""]]
+        self.place(first[k:] if self.anchored else first)
+        for sep, chunks in statements[1:]:
+            last, whole = self.lines[-1], self.join(chunks)
+            if last[1].strip() and self.fits(self.lines[:-1] + [[last[0], f"{last[1]} {sep} {whole}"]]):
+                last[1] = f"{last[1]} {sep} {whole}"
+                continue
+            k = self.anchor(chunks) if self.anchored else None
+            if k is not None and self.fits(self.lines + [[self.join(chunks[:k]), ""]]):
+                self.lines.append([self.join(chunks[:k]), ""])
+                self.place(chunks[k:])
+            else:
+                self.lines.append(["", ""])
+                self.place(chunks, indent=sep)
+        return [(left, right.strip()) for left, right in self.lines]
+
+    def join(self, chunks):
+        return " ".join(self.text(c) for c in chunks)
+
+    def rel_of(self, chunk):
+        """The relation a 'rel' chunk starts with (past the spaces before it)."""
+        return next(t for t in self.toks[chunk[1]:chunk[2]] if not t.isspace() and t not in _SPACES)
+
+    def anchor(self, chunks):
+        """Index of the chunk starting with the statement's first '=' (if what precedes it is short)."""
+        for k, c in enumerate(chunks):
+            if c[0] == "rel":
+                ok = self.rel_of(c) in _ALIGN_RELATIONS and width(self.join(chunks[:k])) <= 0.35 * self.budget
+                return k if ok else None
+        return None
+
+    def place(self, chunks, indent=""):
+        """Add chunks to the last line, starting a new line when the next one would overflow.
+
+        A line started by a break between two matrices ends before the next relation,
+        so the result of a product B under A gets a line of its own.
+        """
+        for chunk in chunks:
+            kind, text = chunk[0], self.text(chunk)
+            line = self.lines[-1]
+            if line[1].strip():
+                joined = f"{line[1]} {text}"
+                if (self.started_by == "mul" and kind == "rel") or not self.fits(self.lines[:-1] + [[line[0], joined]]):
+                    self.lines.append(["", ""])
+                    line, joined, self.started_by = self.lines[-1], self.continuation(kind, text), kind
+            else:
+                joined, self.started_by = (f"{indent} {text}" if indent else text), "first"
+            if self.fits(self.lines[:-1] + [[line[0], joined]]) or not self.split(chunk, line, joined):
+                line[1] = joined
+            indent = ""
+
+    def continuation(self, kind, text):
+        """A line that goes on with a relation, a + or - of a sum, or the next factor of a product."""
+        indent = r"\quad" if self.anchored else r"\qquad"
+        if kind == "bin":
+            return indent + " {}" + text
+        if kind == "mul":
+            return indent + r" {}\cdot " + text
+        return text if self.anchored else indent + " " + text
+
+    def split(self, chunk, line, joined):
+        """Put `joined` (the line's text ending with chunk) on lines, its widest matrix in column blocks.
+
+        Returns False if the chunk holds no matrix to split (the caller keeps it whole).
+        """
+        mats = [a for a in _atoms(self.toks, chunk[1], chunk[2], 0) if a.what in _MATRICES]
+        if not mats:
+            return False
+        m = max(mats, key=lambda a: a.w)
+        mtext = "".join(self.toks[m.start:m.end])
+        i = joined.rfind(mtext)
+        prefix, suffix = joined[:i], joined[i + len(mtext):]
+        rows = _matrix_cells(self.toks, m)
+        n_cols = max(len(r) for r in rows)
+        if n_cols == 1:
+            return False
+        indent = _indent(prefix.strip(), self.w(prefix + "{}"))
+        for k in range(n_cols - 1, 0, -1):        # the most columns a block holds: as many as fit
+            n_blocks = -(-n_cols // k)
+            sizes = [n_cols // n_blocks + (b < n_cols % n_blocks) for b in range(n_blocks)]   # balanced
+            starts = [sum(sizes[:b]) for b in range(n_blocks)]
+            texts = [(prefix if b == 0 else indent + " ") + _block(rows, m.what, c0, c0 + size, n_cols)
+                     + (suffix if b == n_blocks - 1 else "") for b, (c0, size) in enumerate(zip(starts, sizes))]
+            first = self.lines[:-1] + [[line[0], texts[0]]]
+            if k == 1 or (self.fits(first) and all(self.fits(first + [["", t]]) for t in texts[1:])):
+                break
+        line[1] = texts[0]
+        self.lines.extend(["", t] for t in texts[1:])
+        return True
+
+
+def _indent(prefix, em):
+    r"""Space as wide as `prefix`: its \phantom, or (if it holds numbers, which must not be
+    shown twice, even invisibly) \qquad, \quad, \; and \, adding up to `em`."""
+    if not re.search(r"\d", prefix):
+        return r"\phantom{{}" + prefix + "{}}" if prefix else ""
+    out = ""
+    for cmd, size in ((r"\qquad", 2.0), (r"\quad", 1.0), (r"\;", 5 / 18), (r"\,", 1 / 6)):
+        n = int((em + 1e-9) // size)
+        out, em = out + cmd * n, em - n * size
+    return out
+
+
+def _matrix_cells(toks, atom):
+    """The cells (text) of the matrix environment spanning atom's tokens, row by row."""
+    body = toks[atom.start:atom.end]
+    i = body.index("}") + 1                       # after \begin{name}
+    j = len(body) - 1 - body[::-1].index(r"\end")
+    return [["".join(c).strip() for c in r] for r in _split_cells(body, i, j)]
+
+
+_BLOCK_END, _BLOCK_START = r"\cdots \right.", r"\left. \cdots"   # a split matrix's blocks end / go on so
+_DELIMS = {"bmatrix": ("[", "]"), "pmatrix": ("(", ")"), "Bmatrix": (r"\{", r"\}"),
+           "vmatrix": ("|", "|"), "Vmatrix": (r"\|", r"\|"), "matrix": (".", ".")}
+
+
+def _block(rows, env, c0, c1, n_cols):
+    """Columns c0:c1 of a matrix as one block of a matrix split over lines."""
+    left, right = _DELIMS[env]
+    body = r"\begin{matrix} " + r" \\ ".join(" & ".join(r[c0:c1]) for r in rows) + r" \end{matrix}"
+    opening = r"\left" + left + " " if c0 == 0 else _BLOCK_START + r"\; "
+    closing = r" \right" + right if c1 == n_cols else r"\;" + _BLOCK_END
+    return opening + body + closing
+
+
+# --- the width estimate --------------------------------------------------------------
+# A small model of TeX's math layout as MathJax 3 does it (TeX fonts, in em): glyph widths,
+# the spacing between atom classes, script sizes, fractions, roots, delimiters sized to what
+# they enclose, matrices and aligned blocks. The glyph widths are MathJax's TeX font metrics,
+# grouped (rounded to about 0.01 em).
+
+def _widths(groups):
+    return {c: w for w, chars in groups.items() for c in chars}
+
+
+_ROMAN = _widths({.25: " ", .278: "il.,:;!'|[]", .306: "j", .333: "-", .35: "f", .361: "I", .389: "()t",
+                  .394: "rs", .444: "cez", .472: "?", .5: "0123456789ago/*\"`^~J", .528: "kqvxy",
+                  .556: "bdhnpuS", .611: "Z", .625: "L", .653: "F", .681: "EP", .708: "B",
+                  .722: "CTw", .736: "R", .75: "AHNUVXY", .764: "D", .778: "KOQ+=<>&@", .785: "G",
+                  .833: "m#%", .917: "M", 1.028: "W"})
+_ITALIC = _widths({.297: "l", .344: "i", .36: "t", .412: "j", .43: "bc", .455: "r", .465: "qzes",
+                   .48: "govy", .51: "pI", .525: "dka", .55: "f", .575: "uxh", .6: "n", .64: "JS",
+                   .7: "LTwZ", .755: "AFPBCROYEUVQ", .785: "G", .84: "DX", .885: "mHKN", 1.05: "WM"})
+_CHAR_CLASS = {"+": "bin", "-": "bin", "*": "bin", "=": "rel", "<": "rel", ">": "rel", ":": "rel",
+               ",": "punct", ";": "punct", "(": "open", "[": "open", ")": "close", "]": "close",
+               "!": "close", "?": "close"}
+_SYMBOLS = {   # command: (class, width)
+    r"\cdot": ("bin", .278), r"\times": ("bin", .778), r"\pm": ("bin", .778), r"\mp": ("bin", .778),
+    r"\div": ("bin", .778), r"\ast": ("bin", .5), r"\circ": ("bin", .5), r"\odot": ("bin", .778),
+    r"\oplus": ("bin", .778), r"\otimes": ("bin", .778), r"\setminus": ("bin", .5),
+    r"\approx": ("rel", .778), r"\neq": ("rel", .778), r"\ne": ("rel", .778), r"\leq": ("rel", .778),
+    r"\le": ("rel", .778), r"\geq": ("rel", .778), r"\ge": ("rel", .778), r"\equiv": ("rel", .778),
+    r"\sim": ("rel", .778), r"\propto": ("rel", .778), r"\in": ("rel", .667), r"\mid": ("rel", .278),
+    r"\to": ("rel", 1.0), r"\rightarrow": ("rel", 1.0), r"\leftarrow": ("rel", 1.0), r"\gets": ("rel", 1.0),
+    r"\Rightarrow": ("rel", 1.0), r"\mapsto": ("rel", 1.0), r"\longrightarrow": ("rel", 1.638),
+    r"\Longrightarrow": ("rel", 1.638), r"\iff": ("rel", 1.972), r"\colon": ("punct", .278),
+    r"\infty": ("ord", 1.0), r"\top": ("ord", .778), r"\bot": ("ord", .778), r"\partial": ("ord", .566),
+    r"\nabla": ("ord", .833), r"\ell": ("ord", .417), r"\prime": ("ord", .275), r"\emptyset": ("ord", .5),
+    r"\forall": ("ord", .556), r"\exists": ("ord", .556), r"\%": ("ord", .833), r"\#": ("ord", .833),
+    r"\_": ("ord", .5), r"\$": ("ord", .5), r"\&": ("ord", .778), r"\vert": ("ord", .278),
+    r"\|": ("ord", .5), r"\langle": ("open", .389), r"\rangle": ("close", .389), r"\{": ("open", .5),
+    r"\}": ("close", .5), r"\lbrack": ("open", .278), r"\rbrack": ("close", .278), r"\lvert": ("open", .278),
+    r"\rvert": ("close", .278), r"\cdots": ("inner", 1.172), r"\ldots": ("inner", 1.172),
+    r"\dots": ("inner", 1.172), r"\vdots": ("ord", .278), r"\ddots": ("inner", 1.282),
+    r"\alpha": ("ord", .64), r"\beta": ("ord", .566), r"\gamma": ("ord", .518), r"\delta": ("ord", .444),
+    r"\epsilon": ("ord", .406), r"\varepsilon": ("ord", .466), r"\zeta": ("ord", .438), r"\eta": ("ord", .497),
+    r"\theta": ("ord", .469), r"\iota": ("ord", .354), r"\kappa": ("ord", .576), r"\lambda": ("ord", .583),
+    r"\mu": ("ord", .603), r"\nu": ("ord", .494), r"\xi": ("ord", .438), r"\pi": ("ord", .57),
+    r"\rho": ("ord", .517), r"\sigma": ("ord", .571), r"\tau": ("ord", .437), r"\phi": ("ord", .596),
+    r"\varphi": ("ord", .654), r"\chi": ("ord", .626), r"\psi": ("ord", .651), r"\omega": ("ord", .622),
+    r"\Gamma": ("ord", .625), r"\Delta": ("ord", .833), r"\Theta": ("ord", .778), r"\Lambda": ("ord", .694),
+    r"\Xi": ("ord", .667), r"\Pi": ("ord", .75), r"\Sigma": ("ord", .722), r"\Phi": ("ord", .722),
+    r"\Psi": ("ord", .778), r"\Omega": ("ord", .722),
+}
+_SPACES = {r"\quad": 1.0, r"\qquad": 2.0, r"\;": 5 / 18, r"\:": 2 / 9, r"\>": 2 / 9, r"\,": 1 / 6,
+           r"\!": -1 / 6, "\\ ": .25, "~": .25, r"\enspace": .5, r"\thinspace": 1 / 6}
+_OPERATORS = {r"\sin", r"\cos", r"\tan", r"\exp", r"\log", r"\ln", r"\max", r"\min", r"\arg",
+              r"\det", r"\dim", r"\lim", r"\sup", r"\inf", r"\argmax", r"\argmin", r"\tanh"}
+_LIMITS = {r"\max", r"\min", r"\lim", r"\sup", r"\inf", r"\argmax", r"\argmin", r"\sum", r"\prod"}
+_IGNORED = {r"\displaystyle", r"\textstyle", r"\scriptstyle", r"\scriptscriptstyle", r"\limits",
+            r"\nolimits", r"\nonumber", r"\notag", r"\left", r"\right", r"\middle"}
+_DELIM_SIZES = {   # widths of a delimiter at sizes normal, 1..4, extensible
+    "(": (.389, .458, .597, .736, .792, .875), ")": (.389, .458, .597, .736, .792, .875),
+    "[": (.278, .417, .472, .528, .583, .667), "]": (.278, .417, .472, .528, .583, .667),
+    r"\{": (.5, .583, .667, .75, .806, .889), r"\}": (.5, .583, .667, .75, .806, .889),
+    r"\langle": (.389, .472, .472, .528, .611, .611), r"\rangle": (.389, .472, .472, .528, .611, .611),
+    "|": (.278, .333, .333, .333, .333, .333), r"\|": (.5, .556, .556, .556, .556, .556),
+    ".": (0.0,) * 6,
+}
+_BIG = {r"\big": 1, r"\Big": 2, r"\bigg": 3, r"\Bigg": 4}
+_SCALE = (1.0, 1.0, .707, .5)      # display, text, script, scriptscript
+_THIN, _MED, _THICK = 1 / 6, 2 / 9, 5 / 18
+_GAPS = {   # (left class, right class): (space, also in script styles) -- TeXbook, chapter 18
+    ("ord", "op"): (_THIN, True), ("ord", "bin"): (_MED, False), ("ord", "rel"): (_THICK, False),
+    ("ord", "inner"): (_THIN, False), ("op", "ord"): (_THIN, True), ("op", "op"): (_THIN, True),
+    ("op", "rel"): (_THICK, False), ("op", "inner"): (_THIN, False), ("bin", "ord"): (_MED, False),
+    ("bin", "op"): (_MED, False), ("bin", "open"): (_MED, False), ("bin", "inner"): (_MED, False),
+    ("rel", "ord"): (_THICK, False), ("rel", "op"): (_THICK, False), ("rel", "open"): (_THICK, False),
+    ("rel", "inner"): (_THICK, False), ("close", "op"): (_THIN, True), ("close", "bin"): (_MED, False),
+    ("close", "rel"): (_THICK, False), ("close", "inner"): (_THIN, False),
+    ("inner", "ord"): (_THIN, False), ("inner", "op"): (_THIN, True), ("inner", "bin"): (_MED, False),
+    ("inner", "rel"): (_THICK, False), ("inner", "open"): (_THIN, False), ("inner", "punct"): (_THIN, False),
+    ("inner", "inner"): (_THIN, False),
+    **{("punct", c): (_THIN, False) for c in ("ord", "op", "rel", "open", "close", "punct", "inner")},
+}
+_TOKEN = re.compile(r"\\[A-Za-z]+|\\.|\s+|.", re.S)
+
+
+def _tokens(latex):
+    return _TOKEN.findall(latex)
+
+
+@dataclasses.dataclass
+class _Atom:
+    cls: str                # ord op bin rel open close punct inner, or space (explicit glue)
+    w: float                # width in em, scripts included
+    h: float = 1.0          # height + depth in em, to size delimiters and roots around it
+    start: int = 0          # the tokens it spans
+    end: int = 0
+    what: str = ""          # a matrix environment's name, a space's command
+    limits: bool = False    # scripts go above and below (\sum, \max, \underbrace in display)
+    sup: float = 0.0
+    sub: float = 0.0
+
+
+def _group_end(toks, i):
+    """Index after the group that starts at toks[i] (a {...} group or one token)."""
+    if toks[i] != "{":
+        return i + 1
+    depth = 0
+    for j in range(i, len(toks)):
+        depth += {"{": 1, "}": -1}.get(toks[j], 0)
+        if depth == 0:
+            return j + 1
+    return len(toks)
+
+
+def _skip_space(toks, i, j):
+    while i < j and toks[i].isspace():
+        i += 1
+    return i
+
+
+def _arg(toks, i, j):
+    """(start, end) of the argument's contents at toks[i:], and the index after it."""
+    i = _skip_space(toks, i, j)
+    if i >= j:
+        return (i, i), i
+    k = _group_end(toks, i)
+    return ((i + 1, k - 1) if toks[i] == "{" else (i, k)), k
+
+
+def _env_end(toks, i, j):
+    r"""Index of the \end matching the \begin at toks[i]."""
+    depth = 0
+    for k in range(i, j):
+        if toks[k] == r"\begin":
+            depth += 1
+        elif toks[k] == r"\end":
+            depth -= 1
+            if depth == 0:
+                return k
+    return j
+
+
+def _split_cells(toks, i, j):
+    r"""Rows of cells (token lists) of an environment body toks[i:j], split at top-level \\ and &."""
+    rows, row, cell, depth, k = [], [], [], 0, i
+    while k < j:
+        t = toks[k]
+        k += 1
+        if depth == 0 and t == "&":
+            row.append(cell)
+            cell = []
+        elif depth == 0 and t == r"\\":
+            row.append(cell)
+            rows.append(row)
+            row, cell = [], []
+            m = _skip_space(toks, k, j)
+            if m < j and toks[m] == "[" and "]" in toks[m:j]:    # \\[1ex]: extra space, no content
+                k = toks.index("]", m) + 1
+        else:
+            cell.append(t)
+        depth += {"{": 1, "}": -1, r"\begin": 1, r"\end": -1}.get(t, 0)
+    row.append(cell)
+    rows.append(row)
+    if len(rows) > 1 and all(not "".join(c).strip() for c in rows[-1]):
+        rows.pop()                                # a trailing \\
+    return rows
+
+
+def _text_width(toks, i, j, style, bold=False):
+    chars = "".join(t[1:] if t.startswith("\\") and len(t) == 2 else t for t in toks[i:j] if t not in "{}")
+    return sum(_ROMAN.get(c, .6) for c in re.sub(r"\s+", " ", chars)) * _SCALE[style] * (1.1 if bold else 1.0)
+
+
+def _atoms(toks, i, j, style, font="it"):
+    """The atoms of the math list toks[i:j] in `style` (0 display .. 3 scriptscript)."""
+    s = _SCALE[style]
+    atoms = []
+    while i < j:
+        t = toks[i]
+        if t.isspace() or t == "}" or t in ("&", r"\\"):
+            i += 1
+            continue
+        start = i
+        if t in ("^", "_"):
+            (a, b), i = _arg(toks, i + 1, j)
+            script = 2 if style < 2 else 3
+            sw = _hlist_width(_atoms(toks, a, b, script), script)
+            if atoms and atoms[-1].cls != "space":
+                base = atoms[-1]
+                base.sup, base.sub = (max(base.sup, sw), base.sub) if t == "^" else (base.sup, max(base.sub, sw))
+                base.h = max(base.h, 1.3)
+                base.end = i
+            else:
+                atoms.append(_Atom("ord", sw + .08 * s, 1.3, start, i))
+            continue
+        if t == "{":
+            k = _group_end(toks, i)
+            inner = _atoms(toks, i + 1, k - 1, style, font)
+            atoms.append(_Atom("ord", _hlist_width(inner, style), max([a.h for a in inner] or [1.0]), start, k))
+            i = k
+            continue
+        if t in (r"\left", r"\middle", r"\right"):
+            i = _delimited(toks, i, j, style, atoms, font)
+            continue
+        if t == r"\begin":
+            k = _env_end(toks, i, j)
+            (a, b), _ = _arg(toks, i + 1, j)
+            name = "".join(toks[a:b])
+            _, end = _arg(toks, k + 1, j)
+            atoms.append(_environment(toks, b + 1, k, name, style, start, end))
+            i = end
+            continue
+        i += 1
+        if t in _SPACES:
+            atoms.append(_Atom("space", _SPACES[t] * s, 0.0, start, i, what=t))
+        elif t in _SYMBOLS:
+            cls, w = _SYMBOLS[t]
+            atoms.append(_Atom(cls, w * s, 1.0, start, i))
+        elif t in (r"\frac", r"\dfrac", r"\tfrac", r"\binom"):
+            (a, b), i = _arg(toks, i, j)
+            (c, d), i = _arg(toks, i, j)
+            part = {r"\dfrac": 1, r"\tfrac": 2}.get(t, min(style + 1, 3))    # numerator's style
+            num, den = _atoms(toks, a, b, part), _atoms(toks, c, d, part)
+            w = max(_hlist_width(num, part), _hlist_width(den, part)) + .44 * s
+            h = (max([x.h for x in num] or [1]) + max([x.h for x in den] or [1])) * _SCALE[part] + .2
+            atoms.append(_Atom("ord" if t != r"\binom" else "inner", w, h, start, i))
+        elif t == r"\sqrt":
+            i = _skip_space(toks, i, j)
+            if i < j and toks[i] == "[":
+                i = toks.index("]", i) + 1
+            (a, b), i = _arg(toks, i, j)
+            inner = _atoms(toks, a, b, style, font)
+            h = max([x.h for x in inner] or [1.0])
+            atoms.append(_Atom("ord", _hlist_width(inner, style) + (.853 if h <= 1.2 else 1.0) * s, h + .2, start, i))
+        elif t in (r"\text", r"\textrm", r"\textnormal", r"\mbox", r"\textit", r"\textbf", r"\textsf"):
+            (a, b), i = _arg(toks, i, j)
+            atoms.append(_Atom("ord", _text_width(toks, a, b, style, t == r"\textbf"), 1.0, start, i))
+        elif t == r"\texttt":
+            (a, b), i = _arg(toks, i, j)
+            atoms.append(_Atom("ord", .525 * len("".join(toks[a:b])) * s, 1.0, start, i))
+        elif t in (r"\operatorname", r"\mathrm", r"\mathbf", r"\mathit", r"\mathsf", r"\boldsymbol", r"\bm"):
+            (a, b), i = _arg(toks, i, j)
+            f = {r"\mathit": "it", r"\boldsymbol": "bit", r"\bm": "bit", r"\mathbf": "bf"}.get(t, "rm")
+            inner = _atoms(toks, a, b, style, f)
+            atoms.append(_Atom("op" if t == r"\operatorname" else "ord", _hlist_width(inner, style), 1.0, start, i))
+        elif t in (r"\phantom", r"\hphantom", r"\boxed", r"\underbrace", r"\overbrace", r"\underline",
+                   r"\overline", r"\hat", r"\tilde", r"\bar", r"\vec", r"\widehat", r"\widetilde", r"\dot"):
+            (a, b), i = _arg(toks, i, j)
+            inner = _atoms(toks, a, b, style, font)
+            w = _hlist_width(inner, style) + (.6 * s if t == r"\boxed" else 0)
+            atoms.append(_Atom("ord", w, max([x.h for x in inner] or [1.0]), start, i,
+                               limits=t in (r"\underbrace", r"\overbrace")))
+        elif t == r"\vphantom":
+            _, i = _arg(toks, i, j)
+        elif t in (r"\xrightarrow", r"\xleftarrow", r"\overset", r"\underset", r"\stackrel"):
+            (a, b), i = _arg(toks, i, j)
+            script = 2 if style < 2 else 3
+            over = _hlist_width(_atoms(toks, a, b, script), script)
+            if t.startswith(r"\x"):
+                atoms.append(_Atom("rel", max(over + .587 * s, 1.0 * s), 1.0, start, i))
+            else:
+                (c, d), i = _arg(toks, i, j)
+                base = _atoms(toks, c, d, style, font)
+                cls = "rel" if t == r"\stackrel" else (base[0].cls if len(base) == 1 else "ord")
+                atoms.append(_Atom(cls, max(over, _hlist_width(base, style)), 1.5, start, i))
+        elif t in (r"\color", r"\textcolor", r"\label", r"\tag"):
+            _, i = _arg(toks, i, j)                  # \textcolor's text follows as a group
+        elif t in (r"\hspace", r"\kern", r"\mkern", r"\hskip"):
+            (a, b), i = _arg(toks, i, j)
+            atoms.append(_Atom("space", _length("".join(toks[a:b])) * s, 0.0, start, i, what=t))
+        elif t.rstrip("lrm") in _BIG and t[-1] in "lrm" or t in _BIG:
+            size = _BIG[t.rstrip("lrm") if t not in _BIG else t]
+            i = _skip_space(toks, i, j)
+            d = toks[i] if i < j else "."
+            i += 1
+            cls = {"l": "open", "r": "close"}.get(t[-1], _CHAR_CLASS.get(d, "ord"))
+            atoms.append(_Atom(cls, _DELIM_SIZES.get(d, _DELIM_SIZES["("])[size] * s, 1.0 + .4 * size, start, i))
+        elif t in (r"\sum", r"\prod", r"\int"):
+            w = {r"\sum": (1.444, 1.056), r"\prod": (1.278, .944), r"\int": (.944, .556)}[t][0 if style == 0 else 1]
+            atoms.append(_Atom("op", w * s, 2.0 if style == 0 else 1.0, start, i, limits=style == 0 and t != r"\int"))
+        elif t in _OPERATORS:
+            atoms.append(_Atom("op", sum(_ROMAN.get(c, .5) for c in t[1:]) * s, 1.0, start, i,
+                               limits=style == 0 and t in _LIMITS))
+        elif t in _IGNORED:
+            if t in (r"\displaystyle", r"\textstyle", r"\scriptstyle", r"\scriptscriptstyle"):
+                new = {r"\displaystyle": 0, r"\textstyle": 1, r"\scriptstyle": 2, r"\scriptscriptstyle": 3}[t]
+                atoms.extend(_atoms(toks, i, j, new, font))
+                i = j
+        elif t.startswith("\\") and len(t) > 2:
+            atoms.append(_Atom("ord", .8 * s, 1.0, start, i))       # unknown command: a guess
+        else:
+            c = t[-1]
+            cls = _CHAR_CLASS.get(c, "ord")
+            if c.isalpha() and font in ("it", "bit"):
+                w = _ITALIC.get(c, .6) * (1.1 if font == "bit" else 1.0)
+            else:
+                w = .778 if c in "+-" else _ROMAN.get(c, .6)
+                w *= 1.15 if font == "bf" else 1.0
+            atoms.append(_Atom(cls, w * s, 1.0, start, i))
+    for a in atoms:                               # scripts attached above: add their width
+        if a.sup or a.sub:
+            a.w = max(a.w, a.sup, a.sub) if a.limits else a.w + max(a.sup, a.sub) + .08 * s
+            a.sup = a.sub = 0.0
+    return atoms
+
+
+def _length(text):
+    m = re.match(r"\s*(-?[\d.]+)\s*(em|ex|pt|px|mu)?", text)
+    if not m:
+        return 0.0
+    return float(m.group(1)) * {"em": 1, "ex": .43, "pt": .1, "px": 1 / 17, "mu": 1 / 18, None: .1}[m.group(2)]
+
+
+def _delimited(toks, i, j, style, atoms, font):
+    r"""\left d ... \middle d ... \right d as one inner atom; returns the index after it."""
+    start, pieces, delims, depth, k, piece_start = i, [], [], 0, i, None
+    while k < j:
+        t = toks[k]
+        if t == r"\left":
+            depth += 1
+            if depth == 1:
+                k = _skip_space(toks, k + 1, j)
+                delims.append(toks[k])
+                piece_start = k + 1
+        elif t in (r"\middle", r"\right") and depth == 1:
+            pieces.append((piece_start, k))
+            k = _skip_space(toks, k + 1, j)
+            delims.append(toks[k])
+            piece_start = k + 1
+            if t == r"\right":
+                depth -= 1
+                break
+        elif t == r"\right":
+            depth -= 1
+        k += 1
+    if not delims or depth != 0 or len(delims) < 2:   # unbalanced: skip the command
+        return i + 1
+    lists = [_atoms(toks, a, b, style, font) for a, b in pieces]
+    h = max([x.h for lst in lists for x in lst] or [1.0])
+    size = 0 if h <= 1.2 else 1 if h <= 1.7 else 2 if h <= 2.1 else 3 if h <= 2.6 else 4 if h <= 3.1 else 5
+    s = _SCALE[style]
+    w = sum(_hlist_width(lst, style) for lst in lists)
+    w += sum(_DELIM_SIZES.get(d, _DELIM_SIZES["("])[size] * s for d in delims)
+    atoms.append(_Atom("inner", w, h + .2, start, k + 1))
+    return k + 1
+
+
+def _environment(toks, i, j, name, style, start, end):
+    """An environment (matrix, aligned, cases, array ...) toks[i:j] as one atom."""
+    if name == "array":                               # skip the column spec
+        (_, b), i = _arg(toks, i, j)
+    rows = _split_cells(toks, i, j)
+    aligned = name.rstrip("*") in ("aligned", "align", "alignat", "alignedat", "split", "gathered",
+                                   "gather", "eqnarray")
+    cell_style = 0 if aligned else (2 if name == "smallmatrix" else max(style, 1))
+    n_cols = max(len(r) for r in rows)
+    col_w, row_h = [0.0] * n_cols, []
+    for r in rows:
+        hs = [1.0]
+        for k, cell in enumerate(r):
+            at = _atoms(cell, 0, len(cell), cell_style)
+            col_w[k] = max(col_w[k], _cell_width(at, cell_style) if aligned and k % 2 else _hlist_width(at, cell_style))
+            hs.append(max([a.h for a in at] or [1.0]))
+        row_h.append(max(1.2, max(hs)))
+    s = _SCALE[style]
+    if aligned:
+        gaps = sum(2.0 * s for k in range(1, n_cols) if k % 2 == 0)
+    else:
+        gaps = (n_cols - 1) * (.333 if name == "smallmatrix" else 1.0) * s
+    w = sum(col_w) + gaps
+    h = sum(row_h)
+    if name in _DELIMS or name == "cases":
+        left, right = _DELIMS.get(name, (r"\{", "."))
+        size = 0 if h <= 1.2 else 1 if h <= 1.7 else 2 if h <= 2.1 else 3 if h <= 2.6 else 4 if h <= 3.1 else 5
+        w += (_DELIM_SIZES[left][size] + _DELIM_SIZES[right][size]) * s if name != "matrix" else 0
+    return _Atom("inner" if name in _DELIMS and name != "matrix" else "ord", w, h, start, end, what=name)
+
+
+def _cell_width(atoms, style):
+    """A right-hand cell of `aligned`: a relation first keeps its space on the left ('&= x')."""
+    real = _classify(atoms)
+    return _hlist_width(atoms, style) + (_THICK * _SCALE[style] if real and real[0].cls == "rel" else 0.0)
+
+
+def _classify(atoms):
+    """TeX's rules 5-6: a binary operator with nothing to bind on its left is an ordinary atom."""
+    real = [a for a in atoms if a.cls != "space"]
+    for k, a in enumerate(real):
+        if a.cls == "bin" and (k == 0 or real[k - 1].cls in ("bin", "op", "rel", "open", "punct")):
+            a.cls = "ord"
+        if a.cls in ("rel", "close", "punct") and k and real[k - 1].cls == "bin":
+            real[k - 1].cls = "ord"
+    if real and real[-1].cls == "bin":
+        real[-1].cls = "ord"
+    return real
+
+
+def _hlist_width(atoms, style):
+    """The width of a math list: its atoms and the spaces TeX puts between their classes."""
+    real = _classify(atoms)
+    w = sum(a.w for a in atoms)
+    scale = _SCALE[style]
+    for a, b in zip(real, real[1:]):
+        gap, in_scripts = _GAPS.get((a.cls, b.cls), (0.0, True))
+        if style < 2 or in_scripts:
+            w += gap * scale
+    return w
