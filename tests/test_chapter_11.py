@@ -171,6 +171,7 @@ def test_floor_and_uniform_loss_on_the_page():
     assert "smoothed target: 0.91 on the right token, 0.01 on each other one" in text
 
 
+@pytest.mark.slow                      # trains the toy model (seconds)
 def test_trained_model_matches_the_page(trained):
     """The re-run reproduces the key result's last loss; the untrained loss is the plain-numpy one."""
     params, losses = trained
@@ -244,6 +245,7 @@ def test_schedule_on_the_page():
 
 # ---------------------------------------------------------------- the translations
 
+@pytest.mark.slow                      # trains the toy model (seconds)
 def test_training_pairs_translated_as_in_the_corpus(trained):
     """The stored table: every training pair, its greedy translation (plain numpy, trained
     parameters) equal to the Spanish of corpus.tsv followed by <eos>."""
@@ -256,6 +258,7 @@ def test_training_pairs_translated_as_in_the_corpus(trained):
         assert shown == f"`{es} <eos>`" and exact == "yes"
 
 
+@pytest.mark.slow                      # trains the toy model (seconds)
 def test_held_out_pairs_on_the_page(trained):
     params, _ = trained
     rows = table_rows(outputs("held-table"))
