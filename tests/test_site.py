@@ -385,7 +385,8 @@ def run_ci_script(tmp_path, make_output, make_status=0):
                                 f'exit {make_status}; fi'),
              bin_dir / "npm": f'echo "npm $*" >> {log}',
              bin_dir / "chromium": "exit 0",
-             bin_dir / "fc-list": 'echo "Liberation Mono"; echo "DejaVu Sans"'}
+             bin_dir / "fc-list": 'echo "Liberation Mono"; echo "DejaVu Sans"',
+             bin_dir / "apt-get": f'echo "apt-get $*" >> {log}'}     # never the real one here
     for path, body in stubs.items():
         path.write_text("#!/usr/bin/env bash\n" + body + "\n")
         path.chmod(0o755)
