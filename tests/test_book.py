@@ -482,3 +482,44 @@ def test_special_tokens_are_not_swallowed_as_html(path):
     for text in texts:
         bare = SPECIAL_TOKEN.findall(_outside_code_and_math(text))
         assert not bare, f"bare special token(s) {bare} outside code or math in: {text[:120]!r}"
+
+
+# ---------------------------------------------------------------- prose length, editions
+
+PROSE_LIMIT = {"08-decoder": 2200, "09-generation": 2200}    # words of prose, issue 20
+
+
+def prose_words(nb):
+    """Words of a notebook's markdown cells with fenced code, inline code, display and inline
+    math, and callout fences (::: lines) removed: what a reader reads as prose."""
+    total = 0
+    for md in markdown_cells(nb):
+        md = without_code(md)
+        md = re.sub(r"\$\$.*?\$\$", "", md, flags=re.S)
+        md = re.sub(r"\$[^$\n]*\$", "", md)
+        md = re.sub(r"(?m)^\s*:::.*$", "", md)
+        total += len(re.findall(r"\S*[A-Za-z0-9]\S*", md))
+    return total
+
+
+def test_prose_words_counts_words_not_math_or_code():
+    nb = {"cells": [{"cell_type": "markdown", "source": "Two words $x + y = z$ and `code here`\n"
+                                                         "$$\na b c\n$$\n::: {.callout-note title=\"T\"}\n"
+                                                         "three more words\n:::\n```python\nx = 1\n```\n"}]}
+    assert prose_words(nb) == 2 + 1 + 3
+
+
+@pytest.mark.parametrize("stem", sorted(PROSE_LIMIT))
+def test_long_chapters_stay_within_their_prose_limit(stem):
+    words = prose_words(load(CHAPTER_DIR / f"{stem}.ipynb"))
+    assert words <= PROSE_LIMIT[stem], f"{stem}: {words} words of prose, limit {PROSE_LIMIT[stem]}"
+
+
+EDITIONS = re.compile(r"\b(?:first|second|third|earlier|previous|last|old|new) edition\b|\bold scale\b", re.I)
+
+
+def test_no_page_speaks_of_earlier_editions():
+    pages = {p.name: "\n".join(markdown_cells(load(p))) for p in NOTEBOOKS}
+    pages.update({p.name: p.read_text(encoding="utf-8") for p in [ROOT / "index.qmd", *(ROOT / "appendices").glob("*.qmd")]})
+    for name, text in pages.items():
+        assert not EDITIONS.search(text), f"{name} speaks of an edition: {EDITIONS.search(text).group(0)!r}"

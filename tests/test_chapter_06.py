@@ -28,58 +28,33 @@ def _ln(v):
     return c / np.sqrt((c ** 2).mean(axis=-1, keepdims=True) + 1e-5)
 
 
-def _old_draw(rng, path, shape):
-    """The first edition's toy scale, as the chapter defines it (in the same draw order)."""
-    name = path.rsplit(".", 1)[-1]
-    if name in ("W_Q", "W_K", "W_V"):
-        return rng.integers(-1, 2, size=shape).astype(float)
-    if name in ("W_O", "W1", "b1", "W2", "b2", "W_out"):
-        return np.round(rng.normal(0, 0.5, size=shape), 1) + 0.0
-    if name == "embedding":
-        return np.array(example.EMBEDDINGS)
-    return np.ones(shape) if name == "gamma" else np.zeros(shape)
+def _markdown():
+    import json
+    from reference import CHAPTERS
+    nb = json.loads((CHAPTERS / NOTEBOOK).read_text())
+    return "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
 
 
-def _relative_after_six_layers(X, params):
-    H = X
-    for layer in params.encoder_layers:
-        H = encoder_block(H, layer)
-    return np.linalg.norm(H[1] - H[0]) / np.linalg.norm(H, axis=-1).mean()
+def test_post_ln_and_pre_ln_side_by_side():
+    """The question callout gives both one-line forms and the final norm of pre-LN, and says
+    why the popular code (the Annotated Transformer's, GPT-2, nanoGPT) differs from the figure."""
+    md = _markdown()
+    callout = md[md.index("Question: post-LN or pre-LN?"):].split("\n:::")[0]
+    assert r"x \leftarrow \operatorname{LN}\big(x + F(x)\big)" in callout
+    assert r"x \leftarrow x + F\big(\operatorname{LN}(x)\big)" in callout
+    assert "at the end" in callout and "warm-up" in callout
+    for name in ("Annotated Transformer", "GPT-2", "nanoGPT", "Config.final_norm"):
+        assert name in callout, name
 
 
-def _collapse_rows():
-    from mathlib.transformer import init_params
-    pe = e_plus_pe() - np.array([[1.0, 1, 0, -1], [-1, 1, 1, 0]])
-    inputs = {"book's vectors": e_plus_pe(), "seed's pair": np.array([[1.0, 2, 3, 4], [2, 3, 4, 5]]) + pe}
-    rows = []
-    for scale, draw in (("old scale", _old_draw), ("book scale", example.toy_draw), ("Glorot", None)):
-        for label, X in inputs.items():
-            r = np.array([_relative_after_six_layers(X, init_params(example.CONFIG, np.random.default_rng(s),
-                                                                     draw=draw)) for s in range(10)])
-            rows.append((scale, label, np.median(r), int((r < 0.01).sum())))
-    return rows
-
-
-def test_collapse_table_on_the_page():
-    """The table of relative distances after six post-LN layers, per weight scale and input."""
-    page = all_outputs(NOTEBOOK)
-    table = page[page.index("| weights | input | median distance"):].split("\n\n")[0]
-    body = [line for line in table.splitlines()[2:] if line.startswith("|")]
-    rows = _collapse_rows()
-    assert len(body) == len(rows) == 6
-    for line, (scale, label, median, collapsed) in zip(body, rows):
-        cells = [c.strip() for c in line.strip("|").split("|")]
-        assert cells == [scale, label, f"{median:.1e}", f"{collapsed} of 10"], line
-
-
-def test_collapse_claims_in_the_prose():
-    """'At the old scale half or more of the models collapse', 'at the book's scale no model
-    collapses', 'Glorot ... keeps most of them apart too, if less far than the book's weights'."""
-    rows = {(s, i): (m, c) for s, i, m, c in _collapse_rows()}
-    assert all(rows[("old scale", i)][1] >= 5 for i in ("book's vectors", "seed's pair"))
-    assert all(rows[("book scale", i)][1] == 0 for i in ("book's vectors", "seed's pair"))
-    for i in ("book's vectors", "seed's pair"):
-        assert rows[("Glorot", i)][1] < 5 and rows[("Glorot", i)][0] < rows[("book scale", i)][0]
+def test_the_stack_loop_does_not_reuse_h():
+    """H is the feed-forward hidden layer everywhere in the book, not a loop variable."""
+    import json
+    import re
+    from reference import CHAPTERS
+    nb = json.loads((CHAPTERS / NOTEBOOK).read_text())
+    code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    assert not re.search(r"\bH\b", code)
 
 
 def test_the_seed_pair_normalises_to_one_vector_and_the_book_words_do_not():

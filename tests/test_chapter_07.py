@@ -70,3 +70,37 @@ def test_base_model_with_shared_embedding():
     assert "of which attention biases: 36,864" in page
     assert "44.1 M + 18.9 M = 63.1 M" in page
     assert "one encoder block without them:      188" in page
+
+
+def test_the_spread_of_the_toy_weights_against_glorot():
+    """'close in spread to Glorot's' holds for W_Q, W_K, W_V only; W_O and the feed-forward
+    weights have about half Glorot's standard deviation, sqrt(2 / (fan_in + fan_out))."""
+    p = example.PARAMS
+    layers = list(p.encoder_layers) + list(p.decoder_layers)
+    kinds = {"W_Q": [l.self_attn.W_Q for l in layers], "W_K": [l.self_attn.W_K for l in layers],
+             "W_V": [l.self_attn.W_V for l in layers], "W_O": [l.self_attn.W_O for l in layers],
+             "W1": [l.ffn.W1 for l in layers], "W2": [l.ffn.W2 for l in layers]}
+    page = stored_text(NOTEBOOK, "glorot-07")
+    for kind, arrays in kinds.items():
+        a, b = arrays[0].shape
+        glorot = np.sqrt(2 / (a + b))
+        ratio = np.concatenate([x.ravel() for x in arrays]).std() / glorot
+        assert (0.8 < ratio < 1.1) if kind in ("W_Q", "W_K", "W_V") else (0.4 < ratio < 0.6), kind
+        assert f"Glorot {glorot:.2f}, ratio {ratio:.2f}" in page, kind
+
+
+def test_masking_with_zero_gives_the_padding_weight():
+    """The −∞ pitfall: head 0 of encoder layer 0 on 'goodbye <pad>'; with 0 instead of −∞ the
+    padding gets a weight, with −∞ exactly 0."""
+    goodbye_pad = np.array([[0.0, -1, 1, 1], [0, 0, 0, 0]]) + np.array(
+        [[0.0, 1, 0, 1], [np.sin(1), np.cos(1), np.sin(0.01), np.cos(0.01)]])
+    att = example.PARAMS.encoder_layers[0].self_attn
+    S = (goodbye_pad @ att.W_Q[:, :3]) @ (goodbye_pad @ att.W_K[:, :3]).T / np.sqrt(3)
+    visible = np.array([True, False])
+    w_inf = np.exp(np.where(visible, S, -np.inf) - S[:, :1])
+    w_zero = np.exp(np.where(visible, S, 0.0))
+    w_inf, w_zero = (w / w.sum(axis=1, keepdims=True) for w in (w_inf, w_zero))
+    assert w_inf[0, 1] == 0 and w_zero[0, 1] > 0.05
+    page = stored_text(NOTEBOOK, "pitfall-mask-07")
+    assert "masked with -inf: weight on <pad> 0.000" in page
+    assert f"masked with 0   : weight on <pad> {w_zero[0, 1]:.3f}" in page
