@@ -1,7 +1,7 @@
 """The preface, README and CONTRIBUTING tell the truth about the book and its tests.
 
-- the guided tour's figure is the current mathlib.diagram.architecture drawing, and the
-  tour has a line for every box of it;
+- the architecture drawing is shown once (the cover), is the current
+  mathlib.diagram.architecture drawing, and the tour has a line for every box of it;
 - the journey table's shapes are the shapes mathlib computes on "Hello World" → `<sos>`
   hola mundo, each in the chapter the table names;
 - the running example is described exactly (vectors, vocabulary count, seed, the scale
