@@ -1,5 +1,6 @@
 """Chapter 6's key results re-derived without mathlib's math (tests/reference.py)."""
 import numpy as np
+import pytest
 
 from mathlib import example
 from reference import all_outputs, e_plus_pe, encoder_block, multi_head, parse_numbers, stored_text
@@ -47,13 +48,16 @@ def test_post_ln_and_pre_ln_side_by_side():
         assert name in callout, name
 
 
-def test_the_stack_loop_does_not_reuse_h():
-    """H is the feed-forward hidden layer everywhere in the book, not a loop variable."""
+@pytest.mark.parametrize("notebook", [NOTEBOOK, "07-encoder.ipynb", "08-decoder.ipynb"])
+def test_the_stack_loops_do_not_reuse_h(notebook):
+    """H is the feed-forward hidden layer (preface, chapter 5), not a loop variable."""
     import json
     import re
     from reference import CHAPTERS
-    nb = json.loads((CHAPTERS / NOTEBOOK).read_text())
-    code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    nb = json.loads((CHAPTERS / notebook).read_text())
+    code = "\n".join(line for c in nb["cells"] if c["cell_type"] == "code"
+                     for line in "".join(c["source"]).splitlines()
+                     if not line.startswith("#|"))       # captions may name the hidden layer H
     assert not re.search(r"\bH\b", code)
 
 
