@@ -43,14 +43,14 @@ def smoothed_targets(targets, vocab_size, label_smoothing=0.0,
 def cross_entropy(logits, targets, pad_id=0, label_smoothing=0.0):
     """The mean cross-entropy over the targets that are not padding.
 
-    logits: (..., m, |V|); targets: (..., m) ids, pad_id where no token is.
+    logits: (..., m, |V|); targets: (..., m) ids, pad_id where none.
 
     >>> round(cross_entropy(np.array([[0.0, 0.0]]), np.array([1])), 6)
     0.693147
     """
     real = targets != pad_id                               # (..., m)
     y_tilde = smoothed_targets(targets, logits.shape[-1], label_smoothing)
-    per_position = -(y_tilde * log_softmax(logits)).sum(axis=-1)  # (..., m)
+    per_position = -(y_tilde * log_softmax(logits)).sum(-1)   # (..., m)
     return float(per_position[real].sum() / real.sum())
 
 
