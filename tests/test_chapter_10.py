@@ -336,3 +336,23 @@ def test_computation_graph_rejects_bad_input(kwargs, words):
     from mathlib import flow
     with pytest.raises(ValueError, match=words):
         flow.computation_graph(**kwargs)
+
+
+def test_computation_graph_is_transparent_and_reads_on_both_pages():
+    """Light and dark page alike: a transparent canvas, every text (grey values, orange
+    gradients and local derivatives, labels on the grey boxes) and every arrow at ≥ 3:1."""
+    from matplotlib.colors import to_rgba
+    from figure_colours import PAGES, READABLE, contrast, on_page, png_rgba, worst_text_contrast
+    from mathlib import flow
+    nodes = {"x": (0, 0, "x"), "f": (1.5, 0.5, "ReLU"), "o": (3, 0, "+")}
+    edges = [("x", "f", "1"), ("f", "o", "1"), ("x", "o")]
+    fig = flow.computation_graph(nodes, edges, values={"x": 2, "f": 1, "o": 3},
+                                 grads={"x": "1 + 1 = 2", "f": 1, "o": 1})
+    assert to_rgba(fig.get_facecolor())[3] == 0
+    png = png_rgba(fig)
+    assert png[0, 0, 3] == 0 and (png[..., 3] == 0).mean() > 0.3
+    ratio, text, page = worst_text_contrast(fig)
+    assert ratio >= READABLE, f"{text!r} has contrast {ratio:.2f} on the {page} page"
+    for p in fig.axes[0].patches:
+        for page, bg in PAGES.items():
+            assert contrast(on_page([p.get_edgecolor()], page), bg) >= READABLE, (p.get_gid(), page)
