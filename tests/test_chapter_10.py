@@ -226,7 +226,7 @@ def test_relu_kink_on_the_page():
         return (up - down) / (2 * h)
 
     text = stored_text(NOTEBOOK, "kink-check")
-    rows = dict(re.findall(r"h = (\S+): central difference (\S+),", text))
+    rows = dict(re.findall(r"δ = (\S+): central difference (\S+),", text))
     for h in ("1e-03", "1e-05", "1e-07"):
         np.testing.assert_allclose(float(rows[h]), central(float(h)), rtol=0, atol=2e-6)
     errors = [float(x) for x in re.findall(r"relative error over b1 (\S+)", text)]
