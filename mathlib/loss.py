@@ -1,11 +1,13 @@
 """Cross-entropy on logits, with optional label smoothing, and its gradient.
 
-    loss = (1/N) Σ over real target positions t of −Σ_k q_t[k] log p_t[k]
+    loss = (1/N) Σ over real target positions t of −Σ_c ỹ_t[c] log p_t[c]
 
-p_t = softmax(z_t), z_t the logits at position t; q_t the target: one-hot
-on the correct token or, with label smoothing ε, (1 − ε)·one-hot + ε/K
-(K = vocab size; torch.nn.functional.cross_entropy's label_smoothing is
-the same). Positions whose target is <pad> count for nothing, and N counts
+p_t = softmax(z_t), z_t the logits at position t; ỹ_t the target
+distribution (the book's one name for it): one-hot on the token position t
+must predict, y_(t+1), or, with label smoothing ε_ls,
+(1 − ε_ls)·one-hot + ε_ls/|V| (|V| = vocab_size;
+torch.nn.functional.cross_entropy's label_smoothing is the same).
+Positions whose target is <pad> count for nothing, and N counts
 only the real ones. The loss takes logits, not probabilities: log p is
 computed stably as z − logsumexp(z), never as log(softmax(z)).
 """
@@ -26,7 +28,9 @@ def log_softmax(z, axis=-1):
 
 def smoothed_targets(targets, vocab_size, label_smoothing=0.0,
                      dtype=np.float64):
-    """(..., K) targets q = (1 − ε)·one-hot + ε/K.  targets: (...,) ids.
+    """(..., |V|) targets ỹ = (1 − ε_ls)·one-hot + ε_ls/|V|.
+
+    targets: (...,) ids.
 
     >>> smoothed_targets(np.array([1]), 4, 0.1).tolist()
     [[0.025, 0.925, 0.025, 0.025]]
@@ -39,26 +43,27 @@ def smoothed_targets(targets, vocab_size, label_smoothing=0.0,
 def cross_entropy(logits, targets, pad_id=0, label_smoothing=0.0):
     """The mean cross-entropy over the targets that are not padding.
 
-    logits: (..., m, K); targets: (..., m) ids, pad_id where no token is.
+    logits: (..., m, |V|); targets: (..., m) ids, pad_id where none.
 
     >>> round(cross_entropy(np.array([[0.0, 0.0]]), np.array([1])), 6)
     0.693147
     """
     real = targets != pad_id                               # (..., m)
-    q = smoothed_targets(targets, logits.shape[-1], label_smoothing)
-    per_position = -(q * log_softmax(logits)).sum(axis=-1)  # (..., m)
+    y_tilde = smoothed_targets(targets, logits.shape[-1], label_smoothing)
+    per_position = -(y_tilde * log_softmax(logits)).sum(-1)   # (..., m)
     return float(per_position[real].sum() / real.sum())
 
 
 def cross_entropy_backward(logits, targets, pad_id=0,
                            label_smoothing=0.0):
-    """∂loss/∂logits: (softmax(z) − q) / N at real positions, 0 at
-    padding.  → (..., m, K)."""
+    """∂loss/∂logits: (softmax(z) − ỹ) / N at real positions, 0 at
+    padding.  → (..., m, |V|)."""
     real = targets != pad_id
-    K = logits.shape[-1]
-    q = smoothed_targets(targets, K, label_smoothing, logits.dtype)
+    vocab_size = logits.shape[-1]
+    y_tilde = smoothed_targets(targets, vocab_size, label_smoothing,
+                               logits.dtype)
     p = np.exp(log_softmax(logits))
-    return (p - q) * real[..., None] / real.sum()
+    return (p - y_tilde) * real[..., None] / real.sum()
 
 
 # --- the doors: what a caller hands in is checked once ------------------

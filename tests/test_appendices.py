@@ -838,3 +838,62 @@ def test_a_wrong_equal_to_its_right_is_caught(pitfalls):
                         "import numpy as np\nwrong_x = np.ones(3) / 3\nright_x = np.full(3, 1 / 3)"})
     assert pitfall_problems(run_notebook(nb)) == ["wrong_x equals right_x: the pitfall shows nothing"]
     assert not same([np.nan, 1.0], [np.nan, 1.0]) and not same(np.ones(2), np.ones(3))
+
+
+# ================================================================ Part III: training from appendix A alone
+
+def test_appendix_a_holds_the_whole_training_recipe():
+    """Issue 18 item 7: the backward pass and the training recipe, each piece linked to the
+    mathlib function that computes it."""
+    linked = {name for name, _ in code_links(read(APPENDIX_A))}
+    promised = """loss.smoothed_targets loss.cross_entropy loss.log_softmax loss.cross_entropy_backward
+        grad.forward grad.backward grad.linear_backward grad.relu_backward grad.feed_forward_backward
+        grad.layer_norm_backward grad.softmax_backward grad.scaled_dot_product_attention_backward
+        grad.merge_heads_backward grad.split_heads_backward grad.multi_head_attention_backward
+        grad.encoder_layer_backward grad.decoder_layer_backward grad.embedding_backward
+        grad.dropout grad.dropout_backward grad.numerical_gradient grad.relative_error
+        train.adam_step train.adam_init train.warmup_lr transformer.init_params""".split()
+    assert not set(promised) - linked, f"no equation links {sorted(set(promised) - linked)}"
+    labels = {label for label, _, _ in equations(read(APPENDIX_A))}
+    assert {"eq-chain-a", "eq-sums-backward-a", "eq-tied-backward-a", "eq-dropout-a",
+            "eq-loss-gradient-a", "eq-adam-a", "eq-warmup-a", "eq-init-a"} <= labels
+
+
+def test_appendix_a_says_what_the_toy_training_starts_from():
+    """Chapter 11 trains example.PARAMS; Glorot initialisation is init_params's, not chapter 11's."""
+    md = read(APPENDIX_A)
+    init = next(after for label, _, after in equations(md) if label == "eq-init-a")
+    start = md[md.index("## Training: where it starts"):]
+    assert "example.PARAMS" in start and "TOY_SETTINGS" in start
+    assert "Used in [chapter 11]" not in init, "appendix A says chapter 11 trains from Glorot"
+    import mathlib.train
+    assert hasattr(mathlib.train, "TOY_SETTINGS")
+
+
+def test_part_three_has_one_notation():
+    """Issue 18 item 8: one name for the smoothed target (ỹ), y_0 = <sos> with position t
+    predicting y_{t+1}, one glyph for ε_ls, σ² the variance, g only ∂L/∂θ, K never |V|."""
+    ch10 = json.loads(read(ROOT / "chapters" / "10-loss-and-gradients.ipynb"))
+    md10 = "\n".join(cell_source(c) for c in ch10["cells"] if c["cell_type"] == "markdown")
+    code10 = "\n".join(cell_source(c) for c in ch10["cells"] if c["cell_type"] == "code")
+    a, b = read(APPENDIX_A), read(APPENDIX_B)
+    for name, text in (("chapter 10", md10), ("appendix A", a), ("appendix B", b)):
+        assert r"\varepsilon_{ls}" not in text, f"{name}: write \\epsilon_{{ls}}"
+        assert "q_t" not in text, f"{name}: the smoothed target is \\tilde{{y}}, not q"
+        assert not re.search(r"\\sigma\s*=\s*\\sqrt", text), f"{name}: σ is the standard deviation"
+        assert not re.search(r"g\s*=\s*dy\s*\\odot", text), f"{name}: g means ∂L/∂θ only"
+    assert r"P_{t, y_{t+1}}" in md10 and r"[c = y_{t+1}]" in md10
+    assert r"[c = y_{t+1}]" in a and "$y_0$ = `<sos>`" in b
+    assert not re.search(r"\bK\s*=\s*len\(VOCAB\)|, K = ", code10), "K is the keys, not |V|"
+    import mathlib.loss
+    doc = mathlib.loss.__doc__ + mathlib.loss.cross_entropy_backward.__doc__
+    assert "ỹ" in doc and " q" not in doc and "K = vocab" not in doc
+    outputs = json.dumps([c.get("outputs", []) for c in ch10["cells"]], ensure_ascii=False)
+    assert "entropy of ỹ" in outputs and "entropy of t" not in outputs
+
+
+def test_exposure_bias_is_chapter_11s():
+    b = read(APPENDIX_B)
+    entry = b[b.index("Exposure bias"):]
+    entry = entry[:entry.index("\n\n")]
+    assert "11-training.ipynb" in entry and "10-loss" not in entry
