@@ -1,9 +1,10 @@
 """How data move through the mechanisms: one query's attention, the axes of the heads, the
-generation loop.
+heads joined by W_O, the generation loop.
 
 `attention_flow` (chapter 3) draws one query meeting each key, the scores, the softmax
 weights and the weighted sum of the values; `head_axes` (chapter 4) what split_heads and
-merge_heads do to the axes, and the reshape-only bug; `generation_loop` (chapter 9) the
+merge_heads do to the axes, and the reshape-only bug; `heads_to_output` (chapter 4) the
+heads side by side, Concat and W_O, with their shapes; `generation_loop` (chapter 9) the
 encoder run once and the decoder re-run on a growing prefix. Like mathlib.diagram, each
 returns a closed, transparent matplotlib Figure readable on a light and a dark page;
 matplotlib is imported inside the functions.
