@@ -140,3 +140,36 @@ def __getattr__(name):
         PARAMS = example_params()
         return PARAMS
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def previous_token_head(d_word=4, d_pos=4, scale=4.0):
+    """A head built by hand whose every token attends to the token before it (chapter 4).
+
+    Its input holds a token's word and its position side by side, [E | PE]:
+    (n, d_word + d_pos), the word in the first d_word numbers. W_Q and W_K read only pair 0
+    of the position (PE's dimensions 0 and 1, which turn by 1 radian per position), and W_Q
+    turns it back one position with chapter 2's rotation R_1 (PE(p - 1) = PE(p) R_1 for a
+    row): the query of position p is scale · PE(p - 1)[:2], the key of position j is
+    scale · PE(j)[:2], and their dot product, scale² · cos(p - 1 - j), is largest at
+    j = p - 1. The third column of W_Q and W_K is zero: two numbers are enough, and d_k = 3
+    keeps the toy's head size. W_V copies the word, so the head's output at position p is
+    close to the word at p - 1.
+    Returns W_Q, W_K: (d_word + d_pos, 3) and W_V: (d_word + d_pos, d_word), read-only.
+    """
+    from .positional import rotation
+    for name, v in (("d_word", d_word), ("d_pos", d_pos)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise ValueError(f"{name} must be a whole number ≥ 1, got {v!r}")
+    if d_pos % 2:
+        raise ValueError(f"d_pos must be even (sin/cos pairs), got {d_pos}")
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not scale > 0:
+        raise ValueError(f"scale must be a positive number, got {scale!r}")
+    pair0 = np.zeros((d_pos, 3))
+    pair0[0, 0] = pair0[1, 1] = 1.0                   # read PE's dimensions 0 and 1
+    word = np.zeros((d_word, 3))                      # the word is not read
+    W_Q = np.vstack([word, scale * rotation(1, d_pos) @ pair0])
+    W_K = np.vstack([word, scale * pair0])
+    W_V = np.vstack([np.eye(d_word), np.zeros((d_pos, d_word))])   # copy the word
+    for a in (W_Q, W_K, W_V):
+        a.setflags(write=False)
+    return W_Q, W_K, W_V

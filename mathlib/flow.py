@@ -1,9 +1,10 @@
 """How data move through the mechanisms: one query's attention, the axes of the heads, the
-generation loop.
+heads joined by W_O, the generation loop.
 
 `attention_flow` (chapter 3) draws one query meeting each key, the scores, the softmax
 weights and the weighted sum of the values; `head_axes` (chapter 4) what split_heads and
-merge_heads do to the axes, and the reshape-only bug; `generation_loop` (chapter 9) the
+merge_heads do to the axes, and the reshape-only bug; `heads_to_output` (chapter 4) the
+heads side by side, Concat and W_O, with their shapes; `generation_loop` (chapter 9) the
 encoder run once and the decoder re-run on a growing prefix. Like mathlib.diagram, each
 returns a closed, transparent matplotlib Figure readable on a light and a dark page;
 matplotlib is imported inside the functions.
@@ -95,7 +96,7 @@ def attention_flow(scores, weights, values, output, labels, query, *, title=None
                         gid="sum", zorder=3))
     ax.text(X_SUM, y_mid, "Σ", ha="center", va="center", fontsize=FONT + 1, color=INK, zorder=4)
     arrow(X_SUM + 0.3, y_mid, X_Z, y_mid)
-    ax.text(X_Z + 0.1, y_mid + 0.15, f"z: {labels[query]}", ha="left", va="bottom",
+    ax.text(X_Z + 0.1, y_mid + 0.15, f"out: {labels[query]}", ha="left", va="bottom",
             fontsize=FONT - 1, color=INK, gid="output")
     ax.text(X_Z + 0.1, y_mid - 0.1, vec(z), ha="left", va="top", fontsize=FONT - 2, color=INK)
     top = y_q + 0.5
@@ -366,6 +367,87 @@ def computation_graph(nodes, edges, *, values=None, grads=None, figsize=None):
                     color=HIGHLIGHT_EDGE, gid=f"local:{a}:{b}", zorder=4)
     ax.set_xlim(min(xs) - 1.2, max(xs) + 1.2)
     ax.set_ylim(min(ys) - 1.0, max(ys) + 1.0)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return finish(fig)
+
+
+# ---------------------------------------------------------------- heads → Concat → W_O
+
+def heads_to_output(n=2, n_heads=2, d_v=3, d_model=4, *, words=None):
+    """Multi-head attention's shapes, left to right: X (n, d_model) goes to every head at
+    once; head j's output (n, d_v) in its own colour; the heads side by side, Concat
+    (n, h·d_v); times W_O (h·d_v, d_model), whose rows are coloured by the head whose
+    columns of Concat they meet; the output (n, d_model). Every grid is labelled with its
+    shape. A row cell's letter is its token (index, or the first letter of `words`).
+    Cells carry gids "cell:<grid>:<row>:<col>", grid one of "x", "head<j>", "concat",
+    "w_o", "out"; the grids' shape labels carry "shape:<grid>".
+    """
+    from matplotlib.patches import Rectangle
+    from ._figure import PALETTE, text_colour_on, _rgb
+    for name, v in (("n", n), ("n_heads", n_heads), ("d_v", d_v), ("d_model", d_model)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not 1 <= v <= 8:
+            raise ValueError(f"{name} must be a whole number from 1 to 8, got {v!r}")
+    words = check_labels("words", words, n, f"n = {n} tokens")
+    tag = [str(i) if words is None else words[i][0] for i in range(n)]
+    colours = [_rgb(PALETTE[j % (len(PALETTE) - 1)]) for j in range(n_heads)]
+    hd = n_heads * d_v
+    head_gap = 1.0                                     # between two heads' grids
+    heads_h = n_heads * n + (n_heads - 1) * head_gap
+    height = max(heads_h, hd, n)
+    mid = -height / 2                                  # every grid is centred on this line
+    x_x, x_head = 0.5, d_model + 4.0
+    x_cat = x_head + d_v + 3.0
+    x_w = x_cat + hd + 1.6
+    x_out = x_w + d_model + 1.6
+    total = x_out + d_model + 0.5
+    unit = 0.2
+    fig = new_figure((round(total * unit + 0.4, 2), round((height + 3.4) * unit + 0.3, 2)))
+    ax = fig.add_subplot()
+
+    def grid(name, x, top, rows, cols, colour_of, letter_of, label):
+        for r in range(rows):
+            for c in range(cols):
+                rgb = colour_of(r, c)
+                fill = DIM if rgb is None else rgb
+                ax.add_patch(Rectangle((x + c + 0.04, top - r - 0.96), 0.92, 0.92,
+                                       facecolor=fill, edgecolor="none",
+                                       gid=f"cell:{name}:{r}:{c}"))
+                letter = letter_of(r, c)
+                if letter:
+                    ax.text(x + c + 0.5, top - r - 0.5, letter, ha="center", va="center",
+                            fontsize=FONT - 3,
+                            color=INK if rgb is None else text_colour_on(rgb))
+        ax.text(x + cols / 2, top - rows - 0.25, label, ha="center", va="top",
+                fontsize=FONT - 2, color=INK, gid=f"shape:{name}")
+
+    def token(r, c):
+        return tag[r]
+
+    grid("x", x_x, mid + n / 2, n, d_model, lambda r, c: None, token, f"X ({n}×{d_model})")
+    ax.text(x_x + d_model / 2, mid + n / 2 + 0.4, "input", ha="center", va="bottom",
+            fontsize=FONT - 1, color=INK)
+    for j in range(n_heads):
+        top = mid + heads_h / 2 - j * (n + head_gap)
+        grid(f"head{j}", x_head, top, n, d_v, lambda r, c, j=j: colours[j], token,
+             f"head {j} ({n}×{d_v})")
+        y = top - n / 2
+        arrow_line(ax, (x_x + d_model + 0.3, mid), (x_head - 0.3, y))
+        arrow_line(ax, (x_head + d_v + 0.3, y), (x_cat - 0.3, mid))
+    grid("concat", x_cat, mid + n / 2, n, hd, lambda r, c: colours[c // d_v], token,
+         f"Concat ({n}×{hd})")
+    ax.text(x_cat + hd / 2, mid + n / 2 + 0.4, "side by side", ha="center", va="bottom",
+            fontsize=FONT - 1, color=INK)
+    ax.text(x_w - 0.8, mid, "×", ha="center", va="center", fontsize=FONT + 1, color=INK)
+    grid("w_o", x_w, mid + hd / 2, hd, d_model, lambda r, c: colours[r // d_v],
+         lambda r, c: "", f"$W_O$ ({hd}×{d_model})")
+    ax.text(x_out - 0.8, mid, "=", ha="center", va="center", fontsize=FONT + 1, color=INK)
+    grid("out", x_out, mid + n / 2, n, d_model, lambda r, c: None, token,
+         f"output ({n}×{d_model})")
+    ax.text(x_out + d_model / 2, mid + n / 2 + 0.4, "MultiHead(X)", ha="center",
+            va="bottom", fontsize=FONT - 1, color=INK)
+    ax.set_xlim(0, total)
+    ax.set_ylim(-height - 1.9, 1.5)
     ax.set_aspect("equal")
     ax.axis("off")
     return finish(fig)

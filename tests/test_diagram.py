@@ -457,7 +457,7 @@ def test_attention_flow_draws_one_path_per_key_and_shows_the_numbers():
     # each score and weight is written in its box, the query is the one asked for,
     # and the output vector is the weighted sum, to two decimals
     assert {"0.50", "-0.25", "1.00", "0.30", "0.20"} <= set(texts)
-    assert "q: c" in texts and "z: c" in texts and "[1.30, 1.20]" in texts
+    assert "q: c" in texts and "out: c" in texts and "[1.30, 1.20]" in texts
 
 
 def test_attention_flow_refuses_inputs_that_do_not_fit():
@@ -548,3 +548,32 @@ def test_generation_loop_rejects_bad_input(kwargs, words):
     with pytest.raises(ValueError) as e:
         flow.generation_loop(**kwargs)
     assert all(w in str(e.value) for w in words)
+
+
+# ---------------------------------------------------------------- heads → Concat → W_O (chapter 4)
+
+def test_heads_to_output_draws_every_grid_with_its_shape_and_head_colours():
+    fig = flow.heads_to_output(2, 2, 3, 4, words=["hello", "world"])
+    cells = gids(fig, "cell")
+    sizes = {"x": 8, "head0": 6, "head1": 6, "concat": 12, "w_o": 24, "out": 8}
+    for grid, size in sizes.items():
+        assert sum(k.split(":")[1] == grid for k in cells) == size, grid
+    colour = {k: tuple(c.get_facecolor()) for k, c in cells.items()}
+    # Concat: head 0's three columns, then head 1's; W_O's rows in the same colours
+    assert colour["cell:concat:0:0"] == colour["cell:head0:0:0"] == colour["cell:w_o:2:3"]
+    assert colour["cell:concat:1:3"] == colour["cell:head1:1:2"] == colour["cell:w_o:3:0"]
+    assert colour["cell:head0:0:0"] != colour["cell:head1:0:0"]
+    shapes = {t.get_gid(): t.get_text() for t in fig.axes[0].texts if t.get_gid()}
+    assert shapes["shape:concat"] == "Concat (2×6)" and shapes["shape:w_o"].endswith("(6×4)")
+    assert shapes["shape:out"] == "output (2×4)" and shapes["shape:head1"] == "head 1 (2×3)"
+    ratio, text, page = worst_text_contrast(fig)
+    assert ratio >= READABLE, f"{text!r} has contrast {ratio:.2f} on the {page} page"
+    png = png_rgba(fig)
+    assert png[0, 0, 3] == 0 and (png[..., 3] == 0).mean() > 0.3        # transparent
+
+
+def test_heads_to_output_rejects_bad_sizes():
+    with pytest.raises(ValueError, match="n_heads"):
+        flow.heads_to_output(2, 0, 3, 4)
+    with pytest.raises(ValueError, match="words"):
+        flow.heads_to_output(2, 2, 3, 4, words=["hello"])
