@@ -265,7 +265,7 @@ body.quarto-dark .hx-explorer, body[data-jp-theme-light="false"] .hx-explorer {
     --hx-accent: #56b4e9; --hx-accent2: #f08c3a; --hx-ok: #33c29a; color-scheme: dark; } }
 .hx-explorer .hx-controls { display: flex; flex-wrap: wrap; gap: 0.4rem 1.2rem;
   align-items: center; margin-bottom: 0.5rem; }
-.hx-explorer label { display: inline-flex; align-items: center; gap: 0.4rem; }
+.hx-explorer .hx-ctl { display: inline-flex; align-items: center; gap: 0.4rem; }
 .hx-explorer input[type=range] { width: 11rem; max-width: 45vw; accent-color: var(--hx-accent); }
 .hx-explorer select { color: inherit; background: transparent; font: inherit;
   border: 1px solid var(--hx-ink); border-radius: 0.25rem; padding: 0.1rem 0.2rem; }
@@ -300,13 +300,14 @@ function fmt(v) { return (v / 1000).toFixed(3); }
 var uid = 0;
 function control(parent, label, input) {
   var id = root.id + "-c" + (uid++);
-  var l = el("label", {"for": id}, parent, label + " ");
-  input.id = id; l.appendChild(input); return input;
+  var box = el("span", {"class": "hx-ctl"}, parent);
+  el("label", {"for": id}, box, label);
+  input.id = id; box.appendChild(input); return input;
 }
 function slider(parent, label, min, max, value) {
   var i = control(parent, label, el("input", {type: "range", min: min, max: max,
                                                step: 1, value: value}));
-  var o = el("output", {"for": i.id, "aria-live": "polite"}, i.parentNode);
+  i.out = el("output", {"for": i.id}, i.parentNode);
   return i;
 }
 function select(parent, label, options, value) {
@@ -364,7 +365,7 @@ var kIn = slider(ctl, "offset k", 0, D.max_k, 1);
 var view = el("div", {}, root);
 function draw() {
   var p = +pIn.value, k = +kIn.value; clear(view);
-  pIn.nextSibling.textContent = p; kIn.nextSibling.textContent = k;
+  pIn.out.textContent = p; kIn.out.textContent = k;
   D.models.forEach(function (M) {
     var d = M.d, pe = M.pe[p], dots = M.dot[p];
     el("div", {"class": "hx-title"}, view, "PE(" + p + ") for d_model = " + d);
@@ -403,21 +404,22 @@ for (var i = 0; i < D.max_words; i++) {
   sel.push(select(ctl, "word " + (i + 1), (i ? [["", "(none)"]] : []).concat(words),
                   ["hello", "world", ""][i] || ""));
 }
-var mIn = select(ctl, "model", D.models.map(function (m, i) { return [i, m]; }), 0);
+var mIn = select(ctl, "model", D.models.map(function (m) { return [m, m]; }), D.models[0]);
 var lIn = select(ctl, "layer", Array.from({length: D.layers}, function (_, i) {
-  return [i, String(i + 1)]; }), 0);
+  return [i + 1, String(i + 1)]; }), 1);
 var hIn = select(ctl, "head", Array.from({length: D.heads}, function (_, i) {
-  return [i, String(i + 1)]; }), 0);
+  return [i + 1, String(i + 1)]; }), 1);
 var view = el("div", {}, root);
 function draw() {
   var toks = [];
   for (var i = 0; i < sel.length; i++) { if (!sel[i].value) break; toks.push(sel[i].value); }
   for (var j = toks.length + 1; j < sel.length; j++) sel[j].disabled = true;
   for (var j = 1; j <= toks.length && j < sel.length; j++) sel[j].disabled = false;
-  var w = D.weights[toks.join(" ")][+mIn.value][+lIn.value][+hIn.value];
+  var m = D.models.indexOf(mIn.value), l = +lIn.value - 1, h = +hIn.value - 1;
+  var w = D.weights[toks.join(" ")][m][l][h];
   clear(view);
-  var title = "\"" + toks.join(" ") + "\", " + D.models[+mIn.value] + " model, layer " +
-              (+lIn.value + 1) + ", head " + (+hIn.value + 1);
+  var title = "\"" + toks.join(" ") + "\", " + D.models[m] + " model, layer " +
+              (l + 1) + ", head " + (h + 1);
   el("div", {"class": "hx-title"}, view, title);
   el("div", {}, view, "Each row is a query (the token looking), each column a key; rows sum to 1.");
   heatmap(view, [].concat.apply([], w), toks, toks, "attention weights of " + title);
@@ -436,8 +438,8 @@ var sIn = slider(ctl, "step", 1, D.chosen.length, 1);
 var view = el("div", {}, root);
 function draw() {
   var t = +tIn.value, k = +kIn.value, s = +sIn.value - 1;
-  tIn.nextSibling.textContent = D.temperatures[t].toFixed(1);
-  sIn.nextSibling.textContent = s + 1;
+  tIn.out.textContent = D.temperatures[t].toFixed(1);
+  sIn.out.textContent = s + 1;
   var p = D.probs[s][t][k - 1];
   clear(view);
   el("div", {"class": "hx-title"}, view, "step " + (s + 1) + ": after <sos> " +
@@ -467,7 +469,7 @@ var view = el("div", {}, root);
 var L = D.losses, maxL = Math.max.apply(null, L);
 function draw() {
   var i = +sIn.value, snap = S[i], step = snap.step;
-  sIn.nextSibling.textContent = "step " + step;
+  sIn.out.textContent = "step " + step;
   clear(view);
   var loss = step > 0 ? L[step - 1].toFixed(4) : "(before training)";
   el("div", {"class": "hx-title hx-loss"}, view, "step " + step + ", loss " + loss);

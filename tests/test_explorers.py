@@ -9,6 +9,7 @@ numbers shown against mathlib's for several settings, the labels, the width at 6
 """
 import functools
 import hashlib
+import importlib.util
 import http.server
 import json
 import os
@@ -37,8 +38,13 @@ CHAPTERS = {"positions": "02-positional-encoding", "attention": "04-multi-head-a
 
 # ------------------------------------------------------------------ data, no browser
 
+@functools.lru_cache(maxsize=None)
 def stored_html(name):
-    """The explorer's text/html as stored in its chapter (one explorer per chapter)."""
+    """The explorer's text/html as stored in its chapter (one explorer per chapter).
+    EXPLORER_FRESH=1: made now by mathlib.explore instead (while editing the scripts)."""
+    if os.environ.get("EXPLORER_FRESH"):
+        e = getattr(explore, name)()
+        return e.html, repr(e)
     nb = json.loads((ROOT / "chapters" / f"{CHAPTERS[name]}.ipynb").read_text("utf-8"))
     found = []
     for cell in nb["cells"]:
@@ -95,9 +101,15 @@ def test_attention_covers_every_sentence():
 def test_training_snapshots_reproduce(tmp_path):
     """tools/make_training_snapshots.py writes the stored file again, byte for byte
     (on this machine's kernel: training is chaotic, another kernel may differ)."""
-    if os.environ.get("OPENBLAS_CORETYPE"):
-        pytest.skip("OPENBLAS_CORETYPE is set: the stored run was made with the native "
-                    "kernel, and training after ~100 steps differs between kernels")
+    spec = importlib.util.spec_from_file_location(
+        "make_training_snapshots", ROOT / "tools" / "make_training_snapshots.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    stored = json.loads(Path(explore.SNAPSHOTS).read_text("utf-8"))
+    if tool.openblas_core() != stored["openblas_core"]:
+        pytest.skip(f"numpy runs OpenBLAS's {tool.openblas_core()} kernel, the stored run "
+                    f"was made with {stored['openblas_core']}: training after ~100 steps "
+                    f"differs between kernels")
     out = tmp_path / "snapshots.json"
     subprocess.run([sys.executable, str(ROOT / "tools" / "make_training_snapshots.py"),
                     str(out)], check=True, capture_output=True)
@@ -123,6 +135,7 @@ def page(name, dark):
     html, _ = stored_html(name)
     return (f'<!doctype html><html><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<link rel="icon" href="data:,">'
             f'<style>{CSS}</style></head><body class="{"quarto-dark" if dark else "quarto-light"}">'
             f'<main id="quarto-document-content"><p>Text before.</p>'
             f'<div class="cell-output cell-output-display">{html}</div>'
@@ -141,6 +154,7 @@ def site(tmp_path_factory):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+    server.server_close()
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -287,9 +301,10 @@ def test_attention(browser, site):
         params = example.PARAMS if model == 0 else trained
         ids = text_to_ids(sentence, example.VOCAB)
         w = explore.encoder_weights(ids, params)[layer, head]
-        np.testing.assert_allclose(shown_weights(pg), w.reshape(-1), atol=5e-4 + 1e-9)
         title = text(pg, "#hx-attention .hx-title")
-        assert title.startswith(f'"{sentence}"') and f"layer {layer + 1}, head {head + 1}" in title
+        assert title == (f'"{sentence}", {("untrained", "trained")[model]} model, '
+                         f'layer {layer + 1}, head {head + 1}')
+        np.testing.assert_allclose(shown_weights(pg), w.reshape(-1), atol=5e-4 + 1e-9)
 
     check("hello world", 0, 0, 0)
     ids = {label: cid for cid, _, label in cs}
@@ -300,15 +315,15 @@ def test_attention(browser, site):
     pg.keyboard.press("ArrowDown")
     pg.keyboard.press("ArrowDown")
     check("hello world hello", 0, 2, 0)
-    pg.select_option(f"#{ids['model']}", "1")        # pointer-like: choose the option
-    pg.select_option(f"#{ids['head']}", "1")
+    pg.select_option(f"#{ids['model']}", value="trained")        # pointer-like: choose the option
+    pg.select_option(f"#{ids['head']}", value="2")
     check("hello world hello", 1, 2, 1)
-    pg.select_option(f"#{ids['word 2']}", "")         # one word: word 3 is disabled
+    pg.select_option(f"#{ids['word 2']}", value="")         # one word: word 3 is disabled
     check("hello", 1, 2, 1)
     assert pg.locator(f"#{ids['word 3']}").is_disabled()
-    pg.select_option(f"#{ids['word 1']}", "!")
-    pg.select_option(f"#{ids['word 2']}", "goodbye")
-    pg.select_option(f"#{ids['word 3']}", "world")
+    pg.select_option(f"#{ids['word 1']}", value="!")
+    pg.select_option(f"#{ids['word 2']}", value="goodbye")
+    pg.select_option(f"#{ids['word 3']}", value="world")
     check("! goodbye world", 1, 2, 1)
     pg.close()
 
@@ -351,10 +366,10 @@ def test_temperature(browser, site):
     pg.keyboard.press("ArrowRight")
     pg.keyboard.press("ArrowRight")
     check(0.8, 5, 3)
-    pg.select_option(f"#{ids['top-k']}", "1")
+    pg.select_option(f"#{ids['top-k']}", value="1")
     check(0.8, 1, 3)
     pg.locator(f"#{ids['temperature T']}").fill("29")   # the last: T = 3.0
-    pg.select_option(f"#{ids['top-k']}", "8")
+    pg.select_option(f"#{ids['top-k']}", value="8")
     check(3.0, 8, 3)
     box = pg.locator(f"#{ids['step']}").bounding_box()
     pg.mouse.click(box["x"] + box["width"] - 3, box["y"] + box["height"] / 2)
