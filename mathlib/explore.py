@@ -247,7 +247,7 @@ def training(path=SNAPSHOTS):
              for s in snaps]
     summary = (f"{len(data['losses'])} steps, {len(snaps)} snapshots (every "
                f"{data['every']} steps);\nexact translations at the last: "
-               f"{exact[-1]} of {len(exact and data['sources'])}")
+               f"{exact[-1]} of {len(data['sources'])}")
     return Explorer("training", "Training run explorer", data, summary, TRAINING_JS)
 
 
@@ -280,6 +280,8 @@ body.quarto-dark .hx-explorer, body[data-jp-theme-light="false"] .hx-explorer {
 .hx-explorer td, .hx-explorer th { padding: 0.1rem 0.4rem; text-align: left; }
 .hx-explorer .hx-ok { color: var(--hx-ok); }
 .hx-explorer .hx-row { display: flex; flex-wrap: wrap; gap: 0.5rem 1.5rem; }
+.hx-explorer .hx-maps { display: flex; flex-wrap: wrap; gap: 0 1rem; }
+.hx-explorer .hx-maps > div { flex: 1 1 9rem; max-width: 14rem; }
 """
 
 COMMON_JS = r"""
@@ -342,7 +344,7 @@ function heatmap(parent, w, rows, cols, title) {
 }
 function bars(parent, values, title, labels) {
   // values in thousandths within [-1000, 1000], one bar each, zero line in the middle
-  var n = values.length, W = 600, H = 90, bw = W / n;
+  var n = values.length, W = width(), H = 90, bw = W / n;
   var svg = el("@svg", {viewBox: "0 0 " + W + " " + (H + 4), role: "img",
                         "aria-label": title}, parent);
   el("@line", {x1: 0, x2: W, y1: H / 2, y2: H / 2, stroke: "var(--hx-ink)"}, svg);
@@ -355,6 +357,8 @@ function bars(parent, values, title, labels) {
   });
   return svg;
 }
+function width() {   // the drawing's width in px: the text keeps its size on a phone
+  return Math.max(260, Math.min(600, (root.clientWidth || 600) - 24)); }
 function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
 """
 
@@ -376,8 +380,8 @@ function draw() {
       : "first four: [" + pe.slice(0, 4).map(fmt).join(", ") + "], last two: [" +
         pe.slice(-2).map(fmt).join(", ") + "]";
     // the dot products against k, with k marked
-    var W = 600, H = 100, top = 6, max = d;
-    var svg = el("@svg", {viewBox: "0 0 " + W + " " + (H + 22), role: "img",
+    var W = width(), H = 100, top = 6, max = d;
+    var svg = el("@svg", {viewBox: "0 0 " + W + " " + (H + 12), role: "img",
       "aria-label": "PE(" + p + ")·PE(" + p + "+k) for k = 0.." + D.max_k}, view);
     var x = function (j) { return 30 + j * (W - 40) / D.max_k; };
     var y = function (v) { return top + (max - v / 1000) / (2 * max) * H; };
@@ -388,12 +392,13 @@ function draw() {
     el("@polyline", {fill: "none", stroke: "var(--hx-accent)", "stroke-width": 2,
       points: dots.map(function (v, j) { return x(j) + "," + y(v); }).join(" ")}, svg);
     el("@circle", {cx: x(k), cy: y(dots[k]), r: 5, fill: "var(--hx-accent2)"}, svg);
-    el("@text", {x: (W - 20) / 2, y: H + 20, "text-anchor": "middle"}, svg, "k");
+    el("@text", {x: W - 10, y: y(0) + 14, "text-anchor": "end"}, svg, "k →");
     var dn = el("div", {"class": "hx-nums hx-dot", "data-d": d}, view);
     dn.textContent = "PE(" + p + ")·PE(" + (p + k) + ") = " + fmt(dots[k]);
   });
 }
-pIn.addEventListener("input", draw); kIn.addEventListener("input", draw); draw();
+pIn.addEventListener("input", draw); kIn.addEventListener("input", draw);
+window.addEventListener("resize", draw); draw();
 """
 
 ATTENTION_JS = r"""
@@ -445,7 +450,7 @@ function draw() {
   el("div", {"class": "hx-title"}, view, "step " + (s + 1) + ": after <sos> " +
      D.chosen.slice(0, s).join(" ") + " (greedy chose \"" + D.chosen[s] + "\")");
   var rows = D.vocab.map(function (w, i) { return i; }).filter(function (i) { return i > 1; });
-  var W = 600, rh = 22, left = 80, right = 60;
+  var W = width(), rh = 22, left = 80, right = 60;
   var svg = el("@svg", {viewBox: "0 0 " + W + " " + (rows.length * rh + 4), role: "img",
     "aria-label": "next-token probabilities at step " + (s + 1)}, view);
   rows.forEach(function (i, r) {
@@ -458,7 +463,7 @@ function draw() {
   });
 }
 tIn.addEventListener("input", draw); sIn.addEventListener("input", draw);
-kIn.addEventListener("change", draw); draw();
+kIn.addEventListener("change", draw); window.addEventListener("resize", draw); draw();
 """
 
 TRAINING_JS = r"""
@@ -473,7 +478,7 @@ function draw() {
   clear(view);
   var loss = step > 0 ? L[step - 1].toFixed(4) : "(before training)";
   el("div", {"class": "hx-title hx-loss"}, view, "step " + step + ", loss " + loss);
-  var W = 600, H = 110, x = function (s) { return 36 + (s - 1) / (L.length - 1) * (W - 46); };
+  var W = width(), H = 110, x = function (s) { return 36 + (s - 1) / (L.length - 1) * (W - 46); };
   var y = function (v) { return 6 + (1 - v / maxL) * H; };
   var svg = el("@svg", {viewBox: "0 0 " + W + " " + (H + 26), role: "img",
                         "aria-label": "loss curve with step " + step + " marked"}, view);
@@ -503,13 +508,14 @@ function draw() {
     el("td", {"class": ok ? "hx-ok" : ""}, tr, ok ? "✓" : "✗");
   });
   el("div", {"class": "hx-exact"}, box, nOk + " of " + D.sources.length + " exact");
-  var maps = el("div", {}, row);
+  var maps = el("div", {"class": "hx-maps"}, row);
   var c = snap.cross, m = D.target_tokens.length, n = D.source_tokens.length;
   c.forEach(function (w, h) {
-    el("div", {"class": "hx-title"}, maps, "cross-attention, last layer, head " + (h + 1));
-    heatmap(maps, [].concat.apply([], w), D.target_tokens, D.source_tokens,
+    var one = el("div", {}, maps);
+    el("div", {"class": "hx-title"}, one, "cross-attention, last layer, head " + (h + 1));
+    heatmap(one, [].concat.apply([], w), D.target_tokens, D.source_tokens,
             "cross-attention of the last decoder layer, head " + (h + 1) + ", step " + step);
   });
 }
-sIn.addEventListener("input", draw); draw();
+sIn.addEventListener("input", draw); window.addEventListener("resize", draw); draw();
 """

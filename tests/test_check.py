@@ -275,19 +275,22 @@ CHAPTERS = sorted((ROOT / "chapters").glob("[01][0-9]-*.ipynb"))
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
 def test_every_chapter_has_a_self_checking_exercise(path):
-    """Right after "## Exercises": an exercise with a `...` body, its check printing
-    "Not done yet" (the notebook as committed), and a collapsed solution whose check
-    prints "Correct"."""
+    """At the end of the exercises, one block of cells: an exercise with a `...` body,
+    its check printing "Not done yet" (the notebook as committed runs unfinished), and
+    a collapsed solution whose check prints "Correct" (CI runs each check on the
+    book's solution)."""
     cells = json.loads(path.read_text("utf-8"))["cells"]
     sources = ["".join(c["source"]) for c in cells]
-    at = next(i for i, s in enumerate(sources) if s.startswith("## Exercises"))
-    block = [c for c in cells[at + 1:] if c.get("id", "").startswith(f"{path.stem[:2]}-check")
-             or c.get("id", "").startswith(f"ch{path.stem[:2]}-check")]
-    assert block and cells[at + 1] is block[0], "the block follows the heading"
+    heading = next(i for i, s in enumerate(sources) if re.search(r"^## Exercises", s, re.M))
+    marker = f"ch{path.stem[:2]}-check"
+    at = [i for i, c in enumerate(cells) if c.get("id", "").startswith(marker)]
+    assert at and at == list(range(at[0], at[0] + len(at))) and at[0] > heading
+    block = [cells[i] for i in at]
     texts = ["".join(o.get("text", "")) for c in block if c["cell_type"] == "code"
              for o in c.get("outputs", [])]
     code = "\n".join("".join(c["source"]) for c in block if c["cell_type"] == "code")
-    assert re.search(r"^\s+\.\.\.\s*$", code, flags=re.M), "an unfinished body"
+    assert re.search(r"^\s+\.\.\.", code, flags=re.M), "an unfinished body"
     assert re.search(r"check\.\w+\(", code)
     assert any(t.startswith("Not done yet") for t in texts), texts
     assert any(t.startswith("Correct") for t in texts), texts
+    assert "".join(block[2]["source"]).startswith('::: {.callout-tip collapse="true"')
