@@ -69,7 +69,8 @@ def test_data_at_most_200_kb(name):
     html, plain = stored_html(name)
     m = re.search(r'class="hx-data">(.*?)</script>', html, re.S)
     assert len(m.group(1).encode()) <= explore.MAX_BYTES
-    digest = hashlib.sha256(m.group(1).encode()).hexdigest()[:12]
+    digest = hashlib.sha256(m.group(1).encode()).hexdigest()[:12].translate(
+        str.maketrans("0123456789", "ghijklmnop"))
     assert digest in "".join(plain), "the text summary names the data's digest (nbval)"
 
 
