@@ -131,13 +131,8 @@ def cross_weights(src_ids, dec_ids, params):
 
 
 def trained_params():
-    """Chapter 11's trained model: the stored checkpoint (example.trained_params).
-    Until the checkpoint lands on this branch: the same run, trained here."""
-    if hasattr(example, "trained_params"):
-        return example.trained_params()
-    from . import corpus
-    return train.train(example.PARAMS, corpus.load()[0], example.VOCAB,
-                       **train.TOY_SETTINGS)[0]
+    """Chapter 11's trained model: the stored checkpoint (example.trained_params)."""
+    return example.trained_params()
 
 
 def source_words():
@@ -510,11 +505,13 @@ function draw() {
     el("td", {"class": ok ? "hx-ok" : ""}, tr, ok ? "✓" : "✗");
   });
   el("div", {"class": "hx-exact"}, box, nOk + " of " + D.sources.length + " exact");
-  var maps = el("div", {"class": "hx-maps"}, row);
-  var c = snap.cross, m = D.target_tokens.length, n = D.source_tokens.length;
+  var right = el("div", {}, row);
+  el("div", {"class": "hx-title"}, right, "cross-attention of the last decoder layer");
+  var maps = el("div", {"class": "hx-maps"}, right);
+  var c = snap.cross;
   c.forEach(function (w, h) {
     var one = el("div", {}, maps);
-    el("div", {"class": "hx-title"}, one, "cross-attention, last layer, head " + (h + 1));
+    el("div", {}, one, "head " + (h + 1));
     heatmap(one, [].concat.apply([], w), D.target_tokens, D.source_tokens,
             "cross-attention of the last decoder layer, head " + (h + 1) + ", step " + step);
   });
