@@ -251,9 +251,7 @@ def fits(pg, name):
                 doc: document.documentElement.scrollWidth - window.innerWidth}; }""", name)
 
 
-pytestmark = pytest.mark.slow
-
-
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(CHAPTERS))
 @pytest.mark.parametrize("width", [680 + 40, 390])
 def test_fits_the_column_and_a_phone(browser, site, name, width):
@@ -263,6 +261,7 @@ def test_fits_the_column_and_a_phone(browser, site, name, width):
     pg.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(CHAPTERS))
 def test_every_control_is_labelled_and_reachable(browser, site, name):
     pg = open_page(browser, site, name)
@@ -273,6 +272,7 @@ def test_every_control_is_labelled_and_reachable(browser, site, name):
     pg.close()
 
 
+@pytest.mark.slow
 def test_positions(browser, site):
     pg = open_page(browser, site, "positions")
     (p_id, _, p_label), (k_id, _, k_label) = controls(pg, "positions")
@@ -311,6 +311,7 @@ def shown_weights(pg):
     return [float(t) for t in pg.locator("#hx-attention text.hx-w").all_text_contents()]
 
 
+@pytest.mark.slow
 def test_attention(browser, site):
     pg = open_page(browser, site, "attention")
     cs = controls(pg, "attention")
@@ -348,6 +349,7 @@ def test_attention(browser, site):
     pg.close()
 
 
+@pytest.mark.slow
 def test_temperature(browser, site):
     pg = open_page(browser, site, "temperature")
     cs = controls(pg, "temperature")
@@ -397,6 +399,7 @@ def test_temperature(browser, site):
     pg.close()
 
 
+@pytest.mark.slow
 def test_training(browser, site):
     pg = open_page(browser, site, "training")
     data = json.loads(Path(explore.SNAPSHOTS).read_text("utf-8"))
@@ -433,6 +436,7 @@ def test_training(browser, site):
     pg.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(CHAPTERS))
 @pytest.mark.parametrize("dark", [False, True])
 def test_screenshot(browser, site, name, dark, tmp_path):
@@ -447,6 +451,7 @@ def test_screenshot(browser, site, name, dark, tmp_path):
     pg.close()
 
 
+@pytest.mark.slow
 def test_load_time(browser, site):
     """Each explorer's page loads and draws well within a second (reported, not timed
     strictly: a loaded machine is slower)."""
