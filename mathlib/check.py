@@ -101,8 +101,8 @@ def _run(name, answer, cases, reference, mistakes=(), generic=None):
                  f"{type(exc).__name__}: {exc}")
             return
         if got is None or got is Ellipsis:
-            _say(f"Not done yet: your {name} returns {got!r}. Write its body (replace "
-                 f"the `...`) and run this cell again.")
+            _say(f"Not done yet: {_name(answer, name)} returns {got!r}. Write its body "
+                 f"(replace the `...`) and run this cell again.")
             return
         if _close(got, want):
             continue
@@ -116,7 +116,14 @@ def _run(name, answer, cases, reference, mistakes=(), generic=None):
              f"expected{shape}\n  {_fmt(want)}\ngot\n  {_fmt(np.asarray(got) if not isinstance(got, float) else got)}"
              + (f"\nHint: {hint}" if hint else ""))
         return
-    _say(f"Correct: your {name} agrees with mathlib on all {len(cases)} inputs.")
+    _say(f"Correct: {_name(answer, name)} agrees with mathlib on all {len(cases)} "
+         f"inputs.")
+
+
+def _name(answer, name):
+    """The answer's own name (my_softmax, softmax_solution), else the exercise's."""
+    own = getattr(answer, "__name__", "")
+    return own if own.isidentifier() else f"your {name}"
 
 
 def _hint(args, got, want, mistakes, generic):
