@@ -158,6 +158,18 @@ def two_adjectives(n_train=120, n_held_out=60, seed=0):
     return pairs[:n_train], pairs[n_train:]
 
 
+def swap_adjectives(pairs):
+    """The two-adjective pairs with their adjectives in the other order:
+    "the red and white car" → ("the white and red car", "el coche blanco
+    y rojo")."""
+    out = []
+    for english, _ in pairs:
+        det, adj1, _, adj2, noun = english.split()
+        out.append((f"{det} {adj2} and {adj1} {noun}",
+                    translate_two(det, adj2, adj1, noun)))
+    return out
+
+
 def phrase(text, default="the red car"):
     """`text` if every word of it is in VOCAB; else a printed note and
     `default` (a reader who tries another phrase gets on with the page)."""

@@ -70,6 +70,11 @@ def test_two_adjectives_need_word_order():
                          e.split()[4]]) for e, _ in two_train + two_held}
     bags = {frozenset(e.split()) for e, _ in two_train}
     assert any(frozenset(f.split()) in bags for f in flipped)
+    swapped = phrases.swap_adjectives(two_held)
+    assert swapped[0][0] == " ".join(
+        two_held[0][0].split()[i] for i in (0, 3, 2, 1, 4))
+    assert phrases.swap_adjectives(swapped) == two_held
+    assert all(es != es2 for (_, es), (_, es2) in zip(two_held, swapped))
 
 
 def test_phrase_falls_back_with_a_note(capsys):
@@ -111,10 +116,13 @@ def test_without_positions_restores_after_an_error():
 # ---------------------------------------------------------------- the chapter
 
 @pytest.mark.slow
-def test_the_chapter_settings_translate_the_held_out_phrases():
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_chapter_settings_translate_the_held_out_phrases(seed):
+    """The chapter's claim for other runs: with SETTINGS, other starting
+    weights also reach the goal, 95 % of the held-out phrases exact."""
     train_pairs, held_out, _ = phrases.split(seed=0)
     start = transformer.init_params(phrases.CONFIG,
-                                    np.random.default_rng(0))
+                                    np.random.default_rng(seed))
     model, losses = train.train(start, train_pairs, phrases.VOCAB,
                                 **phrases.SETTINGS)
     assert len(losses) == phrases.SETTINGS["steps"]
