@@ -55,8 +55,8 @@ PAD, SOS, EOS = 0, 1, 2
 
 
 def translate(det, adj, noun):
-    """The Spanish of `det adj noun`, by the rule: article, noun, adjective,
-    the article and the adjective in the noun's gender.
+    """The Spanish of `det adj noun`, by the rule: article, noun,
+    adjective, the article and the adjective in the noun's gender.
 
     >>> translate("the", "red", "house")
     'la casa roja'
