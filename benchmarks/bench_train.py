@@ -1,4 +1,4 @@
-"""Training the book's toy model: the time to translate every training pair, and one step vs PyTorch.
+"""Training: the toy model's time to translate every training pair, and one step vs PyTorch (toy and chapter 12).
 
     python benchmarks/bench_train.py                  # both parts, one thread (about a minute)
     python benchmarks/bench_train.py --no-train --repeats 15
@@ -11,13 +11,17 @@ process's CPU time, which a busy machine disturbs less), the first and
 last loss, and the translations before and after, held-out pairs included.
 
 Part 2 times one training step (forward, cross-entropy with label smoothing
-0.1, backward, Adam) on the whole corpus as one padded batch, in mathlib and
-in PyTorch (torch.nn.Transformer + nn.Embedding + nn.Linear through
-mathlib.interop, torch.optim.Adam), same parameters and batch, float64 and
-float32, one thread each, the calls alternating in this one process; it
-prints the medians and the ratio mathlib / torch. torch needs d_k = d_model /
-n_heads and the final norms, so part 2 uses the toy's sizes in torch's layout
-(d_model 4, 2 heads of 2, d_ff 8, 6 + 6 layers, final_norm=True).
+0.1, backward, Adam) in mathlib and in PyTorch (torch.nn.Transformer +
+nn.Embedding + nn.Linear through mathlib.interop, torch.optim.Adam), same
+parameters and batch, float64 and float32, one thread each, the calls
+alternating in this one process; it prints the medians and the ratio
+mathlib / torch, for two models:
+- the toy, on chapter 11's whole corpus as one padded batch; torch needs
+  d_k = d_model / n_heads and the final norms, so in torch's layout
+  (d_model 4, 2 heads of 2, d_ff 8, 6 + 6 layers, final_norm=True);
+- chapter 12's phrase model (mathlib.phrases.CONFIG: d_model 32, 4 heads
+  of 8, d_ff 64, 2 + 2 layers, 65 tokens, with the final norms), on one
+  minibatch of its training, 30 phrases.
 """
 import os
 
@@ -76,18 +80,37 @@ def part_1_train_to_exact():
 def part_2_step_vs_torch(repeats, steps_per_repeat):
     import torch
 
-    from mathlib import corpus, example, interop, train
-    from mathlib import transformer as T
+    from mathlib import corpus, example, phrases
 
     torch.set_num_threads(1)
-    c = dataclasses.replace(example.CONFIG, d_k=2, d_v=2, final_norm=True)   # torch's layout
-    pairs, _ = corpus.load()
-    batch = corpus.to_batch(pairs, example.VOCAB)
-    print(f"Part 2: one training step, batch = the {len(pairs)} training pairs {batch.src.shape} -> "
-          f"{batch.tgt_in.shape}; d_model {c.d_model}, {c.n_heads} heads of {c.d_k}, d_ff {c.d_ff}, "
-          f"{c.n_encoder_layers}+{c.n_decoder_layers} layers, final norms; label smoothing 0.1; Adam")
+    print(f"Part 2: one training step (forward, cross-entropy with label smoothing 0.1, backward, Adam)")
     print(f"  numpy {np.__version__}, torch {torch.__version__} ({torch.get_num_threads()} thread); "
-          f"median of {repeats} repeats of {steps_per_repeat} steps\n")
+          f"median of {repeats} repeats of {steps_per_repeat} steps")
+    print("  torch needs d_k = d_model / n_heads and the final norms: both models in torch's layout\n")
+    pairs, _ = corpus.load()
+    toy = dataclasses.replace(example.CONFIG, d_k=2, d_v=2, final_norm=True)
+    time_one_step("the toy (chapter 11)", toy, corpus.to_batch(pairs, example.VOCAB),
+                  repeats, steps_per_repeat)
+    phrase_pairs, _, _ = phrases.split()
+    wide = dataclasses.replace(phrases.CONFIG, final_norm=True)
+    batch_size = phrases.SETTINGS["batch_size"]
+    time_one_step("the phrase model (chapter 12)", wide,
+                  corpus.to_batch(phrase_pairs[:batch_size], phrases.VOCAB),
+                  repeats, steps_per_repeat)
+    print("  ratio = mathlib median / torch median (goal <= 1.0)")
+
+
+def time_one_step(name, c, batch, repeats, steps_per_repeat):
+    """Time one training step of a model of config `c` on `batch`, in mathlib and in torch
+    (same parameters, same batch), float64 and float32; print the medians and their ratio."""
+    import torch
+
+    from mathlib import interop, train
+    from mathlib import transformer as T
+
+    print(f"  {name}: batch {batch.src.shape} -> {batch.tgt_in.shape}; d_model {c.d_model}, "
+          f"{c.n_heads} heads of {c.d_k}, d_ff {c.d_ff}, {c.n_encoder_layers}+{c.n_decoder_layers} "
+          f"layers, {c.vocab_size} tokens, final norms")
     print(f"  {'':<8}{'mathlib ms':>12}{'torch ms':>12}{'ratio':>8}   first-step |Δ grad| max")
     for dtype, tdtype in ((np.float64, torch.float64), (np.float32, torch.float32)):
         params = T.cast_params(T.init_params(c, np.random.default_rng(0)), dtype)
@@ -116,14 +139,14 @@ def part_2_step_vs_torch(repeats, steps_per_repeat):
         for fn in (mathlib_step, torch_step):
             fn()                                                 # warm-up
         for _ in range(repeats):
-            for name, fn in (("mathlib", mathlib_step), ("torch", torch_step)):
+            for label, fn in (("mathlib", mathlib_step), ("torch", torch_step)):
                 t = time.perf_counter()
                 for _ in range(steps_per_repeat):
                     fn()
-                times[name].append((time.perf_counter() - t) / steps_per_repeat)
+                times[label].append((time.perf_counter() - t) / steps_per_repeat)
         ml, tc = statistics.median(times["mathlib"]), statistics.median(times["torch"])
         print(f"  {np.dtype(dtype).name:<8}{ml * 1e3:>12.2f}{tc * 1e3:>12.2f}{ml / tc:>8.2f}   {diff:.1e}")
-    print("\n  ratio = mathlib median / torch median (goal <= 1.0)")
+    print()
 
 
 def main():
