@@ -12,7 +12,7 @@ MATH_TOKEN = re.compile(
 FENCE_LINE = re.compile(r"^\s*(```|~~~)")
 DIV_LINE = re.compile(r"^\s*(:{3,})\s*(?P<attrs>\{[^}]*\}|[\w-]+)?\s*$")
 TABLE_RULE = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
-TABLE_CAPTION = re.compile(r"^:\s+(?P<text>.*?)\s*(?:\{(?P<attrs>#tbl-[^}]*)\})?\s*$")
+TABLE_CAPTION = re.compile(r"^:\s+(?P<text>.*?)\s*(?:\{(?P<attrs>[^}]*)\})?\s*$")
 XREF = re.compile(r"(?<![\w@.])@((?:fig|eq|sec|tbl)-[\w-]*\w)")
 
 
@@ -50,11 +50,12 @@ class Book:
 
     def md(self, text, page):
         """HTML of a Markdown text (no fenced divs in it), math left for MathJax."""
-        maths = []
+        maths, sources = [], []
 
         def keep(m):
             if m.group("code"):
                 return m.group(0)
+            sources.append(m.group(0))
             if m.group("display"):
                 tex = m.group("dbody")
                 label = m.group("label")
@@ -92,14 +93,14 @@ class Book:
         text = re.sub(r"(!\[[^\]]*\]\([^)]*\))\{[^}]*\}", r"\1", text)               # image attributes
         text = re.sub(r"\[([^\]]*)\]\{[^}]*\}", r"\1", text)                          # bracketed spans
         text = XREF.sub(lambda m: self.reference(m.group(1)), text)
-        tables, text = pipe_tables(text)
+        tables, text = pipe_tables(text, lambda line: re.sub(r"MJXPH(\d+)X", lambda m: sources[int(m.group(1))], line))
         rendered = self.markdown(text)
         rendered = dress_tables(rendered, tables, self, page)
         rendered = re.sub(r"<img (?![^>]*class=)", '<img class="img-fluid" ', rendered)   # Quarto's images
         return re.sub(r"MJXPH(\d+)X", lambda m: maths[int(m.group(1))], rendered)
 
 
-def pipe_tables(text):
+def pipe_tables(text, source=lambda line: line):
     """Each pipe table's Pandoc column widths (None: automatic) and caption; the text without captions.
 
     Pandoc sets the widths from the dashes of the separator line when any line of the table
@@ -116,7 +117,7 @@ def pipe_tables(text):
                 j += 1
             rows = lines[i:j]
             widths, caption = None, None
-            if max(len(r) for r in rows) > 72:
+            if max(len(source(r)) for r in rows) > 72:     # as long as the Markdown source
                 dashes = [len(c.strip()) for c in lines[i + 1].strip().strip("|").split("|")]
                 widths = [d / sum(dashes) for d in dashes]
             for k in (j + 1, j, i - 2, i - 1):
@@ -149,8 +150,9 @@ def dress_tables(rendered, tables, book, page):
         widths, caption = tables[k] if k < len(tables) else (None, None)
         cols = "".join(f'<col style="width: {100 * f:.0f}%">' for f in widths) if widths else ""
         table = '<table class="caption-top table">' + (f"<colgroup>{cols}</colgroup>" if cols else "") + rest
-        label = re.search(r"#(tbl-[\w-]+)", caption["attrs"]).group(1) if caption and caption["attrs"] else None
+        label = re.search(r"#(tbl-[\w-]+)", caption["attrs"]) if caption else None
         if label:
+            label = label.group(1)
             end = table.index("</table>") + len("</table>")
             page.tables += 1
             number = f"{page.number}.{page.tables}" if page.number else str(page.tables)

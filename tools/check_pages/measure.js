@@ -21,6 +21,9 @@ async ({siteMode, phone}) => {
                   '.cell-output pre code { white-space: pre !important; }';
   document.head.appendChild(s);
   await document.fonts.ready;
+  for (let i = 0; i < 50 && document.fonts.status !== 'loaded'; i++) await sleep(100);   // MathJax's fonts load late
+  await sleep(100);
+  await document.fonts.ready;
   await Promise.all([...document.images].map(img => img.decode ? img.decode().catch(() => null) : null));
   await sleep(50);
 
