@@ -233,8 +233,7 @@ async ({siteMode, phone}) => {
     const clipped = el => {   // inside a box that scrolls (the box itself is measured on its own)
       for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
         const ox = getComputedStyle(a).overflowX;
-        if (ox === 'auto' || ox === 'scroll') return true;
-        if (ox === 'hidden' || ox === 'clip') return false;    // cut off: a reader never sees it
+        if (ox === 'auto' || ox === 'scroll') return true;     // (a box that only hides it does not count)
       }
       return false;
     };
