@@ -326,7 +326,7 @@ def test_publish_workflow_checks_the_pages_before_deploying():
     build = wf["jobs"]["build"]["steps"]
     index = {i: s for i, s in enumerate(build)}
     render = next(i for i, s in index.items() if s.get("uses", "").startswith("quarto-dev/quarto-actions/render@"))
-    check = next(i for i, s in index.items() if "tools/check_pages.py --site _book" in s.get("run", ""))
+    check = next(i for i, s in index.items() if "tools/check_pages --site _book" in s.get("run", ""))
     upload = next(i for i, s in index.items() if s.get("uses", "").startswith("actions/upload-pages-artifact@"))
     assert render < check < upload, "the browser check runs after rendering and before the upload"
     assert "continue-on-error" not in build[check] and "if" not in build[check], "a failing check must stop the job"
@@ -357,7 +357,7 @@ def test_makefile_offers_the_documented_targets():
     assert {"lab", "test", "unit", "execute", "site", "bench", "clean", "check-pages"} <= makefile_targets()
     make = (ROOT / "Makefile").read_text()
     recipe = re.search(r"^check-pages:.*\n((?:\t.*\n)+)", make, flags=re.M)
-    assert recipe and "$(PY) tools/check_pages.py" in recipe.group(1), "check-pages runs with the project's .venv"
+    assert recipe and "$(PY) tools/check_pages " in recipe.group(1), "check-pages runs with the project's .venv"
     assert re.search(r"^check-pages: \$\(VENV\)/\.installed-pages", make, flags=re.M)
 
 
