@@ -138,9 +138,15 @@ async ({siteMode, phone}) => {
       available = w.available;
       over = w.inBox > TOL || w.pastColumn > TOL || mr2.right - Math.min(w.r.right, colRight) > TOL;
     } else {
+      // inline math; a box of its own (styles.css lets show's matrices scroll) must still hold it
       const r = mj.getBoundingClientRect();
-      needed = Math.round(r.width); available = Math.round(colRight - colLeft);
-      over = r.right - colRight > TOL;
+      const math = mj.querySelector('mjx-math');
+      const mr2 = math ? math.getBoundingClientRect() : r;
+      const boxed = getComputedStyle(mj).display !== 'inline';
+      needed = Math.round(Math.max(r.width, mr2.width, boxed ? mj.scrollWidth : 0));
+      available = Math.round(Math.min(colRight - colLeft, colRight - r.left));
+      over = r.right - colRight > TOL || (boxed && (mj.scrollWidth - mj.clientWidth > TOL ||
+                                                    mr2.right - Math.min(r.right, colRight) > TOL));
     }
     if (over) report('math', mj, {width: needed, available, display, excerpt: tex.slice(0, 80)});
   }
@@ -241,8 +247,12 @@ async ({siteMode, phone}) => {
     for (const el of document.body.querySelectorAll('*')) {
       if (el.matches('script, style, head *')) continue;
       const r = el.getBoundingClientRect();
-      if (r.width === 0 || r.right <= vw + TOL) continue;
-      if (getComputedStyle(el).position === 'fixed' || clipped(el)) continue;
+      if (r.width === 0) continue;
+      const cs = getComputedStyle(el);
+      // its box, or for a box that lets its content spill (a word that cannot break), that content
+      const right = cs.overflowX === 'visible' && cs.display !== 'inline' ? Math.max(r.right, r.left + el.scrollWidth) : r.right;
+      if (right <= vw + TOL) continue;
+      if (cs.position === 'fixed' || clipped(el)) continue;
       out.push(el);
     }
     const sticking = new Set(out);
@@ -254,7 +264,8 @@ async ({siteMode, phone}) => {
       let thing = null;                                              // ... told as the thing they belong to
       for (const k of kinds) { thing = el.closest(k); if (thing) break; }
       thing = thing || el;
-      const right = el.getBoundingClientRect().right;
+      const r = el.getBoundingClientRect();
+      const right = Math.max(r.right, getComputedStyle(el).overflowX === 'visible' ? r.left + el.scrollWidth : 0);
       things.set(thing, Math.max(things.get(thing) || 0, right, thing.getBoundingClientRect().right));
     }
     for (const [thing, right] of things) {
