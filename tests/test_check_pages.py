@@ -345,9 +345,6 @@ def test_own_build_agrees_with_the_real_render(tmp_path, browser_ready):
     subprocess.run(["tar", "-x", "-C", str(src)], input=archive, check=True)
     (src / "node_modules").symlink_to(ROOT / "node_modules")
 
-    own = check_pages.run(check_pages.default_targets(src), root=src)
-    site = check_pages.run(check_pages.default_targets(ROOT, fixture), site=fixture)
-
     def kinds(report, key):
         out = {}
         for p in report["pages"]:
@@ -356,8 +353,17 @@ def test_own_build_agrees_with_the_real_render(tmp_path, browser_ready):
             out[stem] = (desktop, p["info"]["phone"]["documentWidth"] > check_pages.PHONE[0])
         return out
 
-    mine, real = kinds(own, "page"), kinds(site, "name")
+    own_targets = {t.stem: t for t in check_pages.default_targets(src)}
+    site_targets = {t.stem: t for t in check_pages.default_targets(ROOT, fixture)}
+    mine = kinds(check_pages.run(list(own_targets.values()), root=src), "page")
+    real = kinds(check_pages.run(list(site_targets.values()), site=fixture), "name")
     assert set(mine) == set(real), (sorted(mine), sorted(real))
+    # A page measured while the machine is busy can miss a web font's late arrival: the pages
+    # that disagree are measured once more, and only a disagreement that stays fails.
+    differ = sorted(k for k in real if mine[k][0] != real[k][0] or (k != "references" and mine[k][1] != real[k][1]))
+    if differ:
+        mine.update(kinds(check_pages.run([own_targets[k] for k in differ], root=src), "page"))
+        real.update(kinds(check_pages.run([site_targets[k] for k in differ], site=fixture), "name"))
     for stem in sorted(real):
         desktop_m, scrolls_m = mine[stem]
         desktop_r, scrolls_r = real[stem]
@@ -365,3 +371,22 @@ def test_own_build_agrees_with_the_real_render(tmp_path, browser_ready):
         if stem != "references":
             assert scrolls_m == scrolls_r, f"{stem}: scrolls sideways on a phone: own {scrolls_m}, real {scrolls_r}"
     assert sum(sum(d.values()) for d, _ in real.values()) > 0, "the fixture's pages had problems to agree on"
+
+
+EXPLORER = """<div class="explorer" id="ex-{n}"></div>
+<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/@fontsource/lato@5/index.css">
+<script>document.getElementById('ex-{n}').style.width = '{w}px';
+document.getElementById('ex-{n}').textContent = 'an explorer drawn by its script';</script>"""
+
+
+@pytest.mark.slow
+def test_html_outputs_with_scripts_are_measured(tmp_path, browser_ready):
+    """An explorer (a text/html output whose script draws it) counts like any output: its width
+    is measured after its script ran; what it asks a CDN for is answered from node_modules/."""
+    nb = notebook(tmp_path / "explorer.ipynb", [
+        code("explore(1)", "narrow", [display({"text/html": EXPLORER.format(n=1, w=600), "text/plain": "<Explorer>"})]),
+        code("explore(2)", "wide", [display({"text/html": EXPLORER.format(n=2, w=900), "text/plain": "<Explorer>"})])])
+    report = check_pages.run([nb], phone=False)
+    kinds = {cid: [p["kind"] for p in ps] for cid, ps in by_cell(report).items()}
+    assert kinds == {"wide": ["html"]}, kinds
+    assert report["refused_requests"] == [] and report["pages"][0]["script_errors"] == []
