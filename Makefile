@@ -75,7 +75,7 @@ site:
 .PHONY: check-pages
 check-pages: $(VENV)/.installed-pages
 	@test -f node_modules/mathjax/es5/tex-chtml-full.js || npm ci --no-audit --no-fund
-	$(PY) tools/check_pages.py $(CHECK_PAGES_ARGS)
+	$(PY) tools/check_pages $(CHECK_PAGES_ARGS)
 
 bench: $(VENV)/.installed-test
 	$(PY) benchmarks/bench_forward.py $(BENCH_ARGS)

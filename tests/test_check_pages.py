@@ -1,4 +1,4 @@
-"""tools/check_pages.py: the browser check fails on what does not fit the page, and only on that.
+"""tools/check_pages/: the browser check fails on what does not fit the page, and only on that.
 
 The page-building parts are tested without a browser. The tests marked `slow` start headless
 Chromium (Debian's chromium driven by playwright, MathJax 3 from node_modules/); without
@@ -6,7 +6,8 @@ them they skip on a developer's machine and fail when CI=true, since CI must not
 without having looked at a page.
 """
 import base64
-import importlib.util
+import os
+import subprocess
 import json
 import sys
 import zlib
@@ -18,10 +19,8 @@ import pytest
 from conftest import in_ci
 
 ROOT = Path(__file__).resolve().parents[1]
-spec = importlib.util.spec_from_file_location("check_pages", ROOT / "tools" / "check_pages.py")
-check_pages = importlib.util.module_from_spec(spec)
-sys.modules["check_pages"] = check_pages
-spec.loader.exec_module(check_pages)
+sys.path.insert(0, str(ROOT / "tools"))
+import check_pages  # noqa: E402  (tools/check_pages/, a package)
 
 
 # ------------------------------------------------------------------ synthetic notebooks
@@ -146,7 +145,7 @@ def test_math_is_kept_for_mathjax_and_code_is_not_math(tmp_path):
     out = book.md("Costs `$HOME` and $a_1 < b$; $$x^2$$ {#eq-sq} and @eq-sq.", page)
     assert "<code>$HOME</code>" in out, "a dollar inside inline code became math"
     assert r'<span class="math inline">\(a_1 &lt; b\)</span>' in out
-    assert r"x^2 \qquad(3.1)\]" in out, "a labelled equation lacks Quarto's number"
+    assert "x^2\n\\tag{3.1}\\]" in out, "a labelled equation lacks Quarto's number (\\tag, as Quarto writes it)"
     assert "Equation\u00a03.1" in out
     assert book.md("price $5 and $6 more", page).count("math") == 0, "pandoc: no math when $ is followed by a digit"
 
@@ -220,7 +219,7 @@ def test_a_page_that_fits_passes(tmp_path, browser_ready):
 @pytest.mark.slow
 def test_each_fault_is_found_in_its_cell(tmp_path, browser_ready):
     nb = notebook(tmp_path / "faulty.ipynb", faulty_cells())
-    report = check_pages.run([nb])
+    report = check_pages.run([nb], phone=False)
     found = by_cell(report)
     kinds = {cid: sorted(p["kind"] for p in ps) for cid, ps in found.items()}
 
@@ -251,10 +250,10 @@ def test_each_fault_is_found_in_its_cell(tmp_path, browser_ready):
 @pytest.mark.slow
 def test_exit_status_and_json(tmp_path, browser_ready, capsys):
     nb = notebook(tmp_path / "one-fault.ipynb", [code("print(values)", "wide-text", [stdout(WIDE_TEXT)])])
-    assert check_pages.main([str(nb), "--json"]) == 1
+    assert check_pages.main([str(nb), "--json", "--no-phone"]) == 1
     report = json.loads(capsys.readouterr().out)
     assert report["total"] == 1 and report["pages"][0]["problems"][0]["kind"] == "text"
-    assert check_pages.main([str(nb), "--report-only"]) == 0
+    assert check_pages.main([str(nb), "--report-only", "--no-phone"]) == 0
     out = capsys.readouterr().out
     assert "one-fault.ipynb" in out and "1 problem" in out and "cell 1 (wide-text)" in out
 
@@ -284,7 +283,7 @@ def test_site_mode_measures_quarto_pages(tmp_path, browser_ready):
         QUARTO_LIKE.format(code=LONG_CODE, text=WIDE_TEXT, math=WIDE_MATH.strip("$"),
                            prose=r"\badmacro x"), encoding="utf-8")
     (site / "404.html").write_text("<html><body>not a page of the book</body></html>", encoding="utf-8")
-    report = check_pages.run(check_pages.default_targets(ROOT, site), site=site)
+    report = check_pages.run(check_pages.default_targets(ROOT, site), site=site, phone=False)
     names = {p["name"]: p for p in report["pages"]}
     assert set(names) == {"chapters/bad.html", "chapters/ok.html"}, "404.html has no text column: skipped"
     assert names["chapters/ok.html"]["problems"] == []
@@ -296,3 +295,98 @@ def test_site_mode_measures_quarto_pages(tmp_path, browser_ready):
     assert bad["counts"] == {"code": 1, "text": 1, "math": 1, "math-error": 1}, bad["problems"]
     assert all(p["section"] == "A section" for p in bad["problems"])
     assert report["refused_requests"] == [], "the site mode asked for something off the machine"
+
+
+@pytest.mark.slow
+def test_a_phone_sees_what_sticks_out_and_not_what_scrolls(tmp_path, browser_ready):
+    """At 390 px a wide display equation and a wide table scroll in their own boxes (styles.css);
+    an unbreakable line of prose widens the page, and that is a problem."""
+    wide_word = "x" * 80
+    nb = notebook(tmp_path / "phone.ipynb", [
+        md("Fine prose.\n\n$$" + " + ".join(f"a_{{{i}}}" for i in range(40)) + "$$", "math"),
+        md("| a | b |\n|---|---|\n| " + "word " * 40 + "| " + "x" * 30 + " |", "table"),
+        md(f"A word that cannot break: {wide_word}.", "word")])
+    report = check_pages.run([nb])
+    page = report["pages"][0]
+    phone = [p for p in page["problems"] if p["kind"] == "phone"]
+    assert [p["cell"] for p in phone] == [3], phone
+    assert page["info"]["phone"]["documentWidth"] > check_pages.PHONE[0]
+
+
+FIXTURE_COMMIT = "20af85e"
+
+
+def quarto_render_fixture():
+    """The book of commit 20af85e as Quarto 1.7.34 rendered it (README there), if it is on this machine."""
+    for cand in [os.environ.get("CHECK_PAGES_FIXTURE"), ROOT.parent / "shared" / "quarto-render",
+                 ROOT.parent.parent / "shared" / "quarto-render"]:
+        if cand and (Path(cand) / "chapters").is_dir():
+            return Path(cand)
+    return None
+
+
+@pytest.mark.slow
+def test_own_build_agrees_with_the_real_render(tmp_path, browser_ready):
+    """The checker's own build of commit 20af85e's pages finds, page by page, the problems (kinds
+    and counts) that measuring Quarto's render of the same commit finds, at the desktop column and
+    on a phone (whether the page scrolls sideways). references.qmd is left out of the phone
+    comparison: the own build does not run citeproc, so it has no bibliography to measure."""
+    fixture = quarto_render_fixture()
+    if fixture is None:
+        pytest.skip("no render of 20af85e here (set CHECK_PAGES_FIXTURE to a folder like /work/shared/quarto-render)")
+    paths = ["_quarto.yml", "styles.css", "index.qmd", "references.qmd", "chapters", "appendices", "images"]
+    try:
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", FIXTURE_COMMIT, *paths],
+                                 check=True, capture_output=True).stdout
+    except (subprocess.CalledProcessError, FileNotFoundError) as exc:
+        pytest.skip(f"commit {FIXTURE_COMMIT} is not in this clone ({exc})")
+    src = tmp_path / "src"
+    src.mkdir()
+    subprocess.run(["tar", "-x", "-C", str(src)], input=archive, check=True)
+    (src / "node_modules").symlink_to(ROOT / "node_modules")
+
+    def kinds(report, key):
+        out = {}
+        for p in report["pages"]:
+            stem = Path(p[key]).stem
+            desktop = {k: v for k, v in p["counts"].items() if k != "phone"}
+            out[stem] = (desktop, p["info"]["phone"]["documentWidth"] > check_pages.PHONE[0])
+        return out
+
+    own_targets = {t.stem: t for t in check_pages.default_targets(src)}
+    site_targets = {t.stem: t for t in check_pages.default_targets(ROOT, fixture)}
+    mine = kinds(check_pages.run(list(own_targets.values()), root=src), "page")
+    real = kinds(check_pages.run(list(site_targets.values()), site=fixture), "name")
+    assert set(mine) == set(real), (sorted(mine), sorted(real))
+    # A page measured while the machine is busy can miss a web font's late arrival: the pages
+    # that disagree are measured once more, and only a disagreement that stays fails.
+    differ = sorted(k for k in real if mine[k][0] != real[k][0] or (k != "references" and mine[k][1] != real[k][1]))
+    if differ:
+        mine.update(kinds(check_pages.run([own_targets[k] for k in differ], root=src), "page"))
+        real.update(kinds(check_pages.run([site_targets[k] for k in differ], site=fixture), "name"))
+    for stem in sorted(real):
+        desktop_m, scrolls_m = mine[stem]
+        desktop_r, scrolls_r = real[stem]
+        assert desktop_m == desktop_r, f"{stem}: own build {desktop_m}, real render {desktop_r}"
+        if stem != "references":
+            assert scrolls_m == scrolls_r, f"{stem}: scrolls sideways on a phone: own {scrolls_m}, real {scrolls_r}"
+    assert sum(sum(d.values()) for d, _ in real.values()) > 0, "the fixture's pages had problems to agree on"
+
+
+EXPLORER = """<div class="explorer" id="ex-{n}"></div>
+<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/@fontsource/lato@5/index.css">
+<script>document.getElementById('ex-{n}').style.width = '{w}px';
+document.getElementById('ex-{n}').textContent = 'an explorer drawn by its script';</script>"""
+
+
+@pytest.mark.slow
+def test_html_outputs_with_scripts_are_measured(tmp_path, browser_ready):
+    """An explorer (a text/html output whose script draws it) counts like any output: its width
+    is measured after its script ran; what it asks a CDN for is answered from node_modules/."""
+    nb = notebook(tmp_path / "explorer.ipynb", [
+        code("explore(1)", "narrow", [display({"text/html": EXPLORER.format(n=1, w=600), "text/plain": "<Explorer>"})]),
+        code("explore(2)", "wide", [display({"text/html": EXPLORER.format(n=2, w=900), "text/plain": "<Explorer>"})])])
+    report = check_pages.run([nb], phone=False)
+    kinds = {cid: [p["kind"] for p in ps] for cid, ps in by_cell(report).items()}
+    assert kinds == {"wide": ["html"]}, kinds
+    assert report["refused_requests"] == [] and report["pages"][0]["script_errors"] == []

@@ -80,7 +80,7 @@ def test_a_wrong_doctest_fails(tmp_path):
 
 def test_the_functions_the_chapters_display_fit_the_page():
     """Every function source shown with show.code (a python block in a Markdown output) has lines of at
-    most 74 characters, what the code column holds (tools/check_pages.py measures it)."""
+    most 74 characters, what the code column holds (tools/check_pages/ measures it)."""
     shown = 0
     for nb_path in sorted((ROOT / "chapters").glob("*.ipynb")):
         for cell in json.loads(nb_path.read_text(encoding="utf-8"))["cells"]:

@@ -432,7 +432,7 @@ EVIDENCE = {
     "try it": ("tests/test_tinker.py", "TRY_IT"), "example.claim": ("tests/test_tinker.py", "claim"),
     "references.bib": ("tests/test_references.py", "references.bib"),
     "Notation callout": ("tests/test_appendices.py", "Notation"),
-    "680-px": ("tools/check_pages.py", "680"), "nbval": ("tests/test_notebooks.py", "nbval"),
+    "678-px": ("tools/check_pages/common.py", "678"), "nbval": ("tests/test_notebooks.py", "nbval"),
 }
 
 

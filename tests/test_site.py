@@ -326,7 +326,7 @@ def test_publish_workflow_checks_the_pages_before_deploying():
     build = wf["jobs"]["build"]["steps"]
     index = {i: s for i, s in enumerate(build)}
     render = next(i for i, s in index.items() if s.get("uses", "").startswith("quarto-dev/quarto-actions/render@"))
-    check = next(i for i, s in index.items() if "tools/check_pages.py --site _book" in s.get("run", ""))
+    check = next(i for i, s in index.items() if "tools/check_pages --site _book" in s.get("run", ""))
     upload = next(i for i, s in index.items() if s.get("uses", "").startswith("actions/upload-pages-artifact@"))
     assert render < check < upload, "the browser check runs after rendering and before the upload"
     assert "continue-on-error" not in build[check] and "if" not in build[check], "a failing check must stop the job"
@@ -357,7 +357,7 @@ def test_makefile_offers_the_documented_targets():
     assert {"lab", "test", "unit", "execute", "site", "bench", "clean", "check-pages"} <= makefile_targets()
     make = (ROOT / "Makefile").read_text()
     recipe = re.search(r"^check-pages:.*\n((?:\t.*\n)+)", make, flags=re.M)
-    assert recipe and "$(PY) tools/check_pages.py" in recipe.group(1), "check-pages runs with the project's .venv"
+    assert recipe and "$(PY) tools/check_pages " in recipe.group(1), "check-pages runs with the project's .venv"
     assert re.search(r"^check-pages: \$\(VENV\)/\.installed-pages", make, flags=re.M)
 
 
@@ -446,3 +446,19 @@ def test_make_site_without_quarto_says_how_to_get_it(tmp_path):
     assert proc.returncode != 0
     lines = proc.stderr.strip().splitlines()
     assert len(lines) >= 1 and "environment.yml" in lines[0] and "quarto" in lines[0].lower(), proc.stderr
+
+
+def test_wide_things_scroll_in_their_own_box_on_a_phone():
+    """styles.css keeps a phone's page 390 px wide (tools/check_pages measures it): display math
+    scrolls in its box, and on a narrow screen so do tables, numbered equations, show's matrices
+    and a formula in a sentence; links break anywhere."""
+    css = (ROOT / "styles.css").read_text(encoding="utf-8")
+    assert re.search(r'mjx-container\[jax="CHTML"\]\[display="true"\] \{[^}]*overflow-x: auto', css)
+    assert re.search(r"main\.content a[^{]*\{ overflow-wrap: anywhere; \}", css)
+    narrow = re.search(r"@media \(max-width: 767\.98px\) \{(.*?)\n\}", css, re.S)
+    assert narrow, "no rules for a narrow screen"
+    for selector in ("main.content table", '[width="full"]', ".cell-output-markdown p > span.math:only-child",
+                     "p > span.math.inline > mjx-container"):
+        rule = narrow.group(1).split(selector, 1)
+        assert len(rule) == 2, f"{selector}: no rule on a narrow screen"
+        assert "overflow-x: auto" in rule[1].split("}")[0] or "min-width: 0" in rule[1].split("}")[0], selector
