@@ -14,7 +14,14 @@ For readers who experiment (every chapter marks the lines to change with `# try 
     example.example_params(seed=7)                      another set of toy weights
     example.with_embedding("hello", [1, 0, 0, 1])        your own vector for a word
     example.claim(condition, "what the text says")       a sentence of the text, checked
+
+After training (chapter 11): trained_params() is the book's trained model, stored
+in mathlib/data/toy_trained.npz by tools/make_checkpoint.py; stored_runs() is the
+record of that training run and of a second one from a start nudged by 1e-10.
 """
+import functools
+import json
+import os
 import sys
 import textwrap
 
@@ -131,6 +138,40 @@ def claim(condition, text):
 
 
 EMBEDDINGS.setflags(write=False)
+
+_DATA = os.path.join(os.path.dirname(__file__), "data")
+
+
+@functools.lru_cache(maxsize=None)
+def trained_params():
+    """The book's trained toy model: PARAMS trained with train.TOY_SETTINGS on the
+    corpus's training pairs (chapter 11), as tools/make_checkpoint.py stored it in
+    mathlib/data/toy_trained.npz. The same arrays on every machine, where a live run
+    differs in its digits (training is chaotic). Read-only; read once."""
+    with np.load(os.path.join(_DATA, "toy_trained.npz"), allow_pickle=False) as f:
+        theta, config = f["theta"], Config(**json.loads(str(f["config"])))
+    numbers = iter(theta)                      # train.flatten's order: map_arrays' walk
+
+    def read(path, a):
+        return np.fromiter(numbers, np.float64, a.size).reshape(a.shape)
+    params = map_arrays(read, init_params(config, np.random.default_rng(0)))
+    if next(numbers, None) is not None or config.tie_embeddings:
+        raise ValueError("toy_trained.npz does not hold the parameters of its config")
+    return map_arrays(_read_only, params)
+
+
+@functools.lru_cache(maxsize=None)
+def stored_runs():
+    """The record of the book's stored training run (tools/make_checkpoint.py), a dict of
+    read-only arrays, one number per step: loss, exact (training pairs translated exactly
+    after the step), and the same for a run whose start differs by a relative 1e-10
+    (loss_perturbed, exact_perturbed), with delta, the largest difference between the
+    two runs' parameters after each step."""
+    with np.load(os.path.join(_DATA, "toy_runs.npz"), allow_pickle=False) as f:
+        runs = {k: f[k] for k in f.files}
+    for a in runs.values():
+        a.setflags(write=False)
+    return runs
 
 
 def __getattr__(name):

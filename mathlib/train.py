@@ -28,9 +28,14 @@ from .transformer import Config, cast_params, init_params, map_arrays
 # The settings that train the book's toy model (mathlib.example.PARAMS) on
 # the corpus's training pairs until every greedy translation is exact, in a
 # few seconds on one core. tests/test_train.py checks that they do;
-# benchmarks/bench_train.py measures them; chapter 11 uses them.
-TOY_SETTINGS = dict(steps=400, lr=0.15, warmup=100, label_smoothing=0.1,
-                    p_drop=0.0, batch_size=None, seed=0)
+# benchmarks/bench_train.py measures them; chapter 11 uses them;
+# tools/make_checkpoint.py trains the book's stored model with them.
+# The cool-down (the rate falls linearly to 0 over the last 200 steps) ends
+# the run calmly: without it a late spike of the loss could undo pairs
+# already learned (tests/test_training_runs.py measures it over runs).
+TOY_SETTINGS = dict(steps=400, lr=0.2, warmup=100, cooldown=200,
+                    label_smoothing=0.1, p_drop=0.0, batch_size=None,
+                    seed=0)
 
 
 # --- the parameter tree as one list of arrays -----------------------------
@@ -109,6 +114,23 @@ def warmup_lr(step, d_model, warmup):
     return d_model ** -0.5 * min(step ** -0.5, step * warmup ** -1.5)
 
 
+def learning_rate(step, steps, d_model, lr, warmup=None, cooldown=None):
+    """The rate of step `step` (1 … steps) in train(): lr, times
+    warmup_lr(step, d_model, warmup) with a warm-up, times
+    (steps − step + 1) / cooldown in the last `cooldown` steps (a linear
+    fall towards 0 at the end of the run).
+
+    >>> [learning_rate(s, 4, 4, 1.0, cooldown=2) for s in (1, 2, 3, 4)]
+    [1.0, 1.0, 1.0, 0.5]
+    """
+    rate = lr
+    if warmup is not None:
+        rate = lr * warmup_lr(step, d_model, warmup)
+    if cooldown is not None:
+        rate = rate * min(1.0, (steps - step + 1) / cooldown)
+    return rate
+
+
 # --- one step and the loop ------------------------------------------------
 
 def loss_and_gradients(params, batch, label_smoothing=0.0, p_drop=0.0,
@@ -125,18 +147,19 @@ def loss_and_gradients(params, batch, label_smoothing=0.0, p_drop=0.0,
 
 def train(params, pairs, vocab, steps, lr=1e-2, warmup=None,
           batch_size=None, p_drop=0.0, label_smoothing=0.0, seed=0,
-          callback=None, every=10):
+          callback=None, every=10, cooldown=None):
     """Train a copy of `params` on (source, target) text pairs.
     Returns (the trained params, the loss of every step run).
 
     lr: a constant learning rate; with `warmup`, the rate of step s is
-    lr · warmup_lr(s, d_model, warmup) (the paper: lr 1). batch_size None:
-    every step sees the whole corpus; else minibatches of a corpus
-    reshuffled every epoch. p_drop, label_smoothing: the paper uses 0.1 and
-    0.1. callback(step, loss, params) runs every `every` steps and after
-    the last; if it returns True, training stops there.
+    lr · warmup_lr(s, d_model, warmup) (the paper: lr 1); with `cooldown`,
+    it falls linearly to 0 over the last `cooldown` steps (learning_rate).
+    batch_size None: every step sees the whole corpus; else minibatches of
+    a corpus reshuffled every epoch. p_drop, label_smoothing: the paper
+    uses 0.1 and 0.1. callback(step, loss, params) runs every `every`
+    steps and after the last; if it returns True, training stops there.
     """
-    _check_train(steps, batch_size, len(pairs), every)
+    _check_train(steps, batch_size, len(pairs), every, cooldown)
     params = writable_copy(params)
     rng = np.random.default_rng(seed)
     state, order, losses = adam_init(params), [], []
@@ -152,9 +175,7 @@ def train(params, pairs, vocab, steps, lr=1e-2, warmup=None,
         batch = to_batch(chosen, vocab)
         loss, grads = loss_and_gradients(params, batch, label_smoothing,
                                          p_drop, rng)
-        rate = lr
-        if warmup is not None:
-            rate = lr * warmup_lr(step, d_model, warmup)
+        rate = learning_rate(step, steps, d_model, lr, warmup, cooldown)
         adam_step(params, grads, state, rate)
         losses.append(loss)
         due = step % every == 0 or step == steps
@@ -195,8 +216,11 @@ def teacher_forced_exact(params, batch, never=(0, 1)):
     return np.all(hit | ~real, axis=-1)
 
 
-def _check_train(steps, batch_size, n_pairs, every):
-    for name, v in (("steps", steps), ("every", every)):
+def _check_train(steps, batch_size, n_pairs, every, cooldown=None):
+    checked = [("steps", steps), ("every", every)]
+    if cooldown is not None:
+        checked.append(("cooldown", cooldown))
+    for name, v in checked:
         if isinstance(v, bool) or int(v) != v or v < 1:
             raise ValueError(f"{name} must be a positive integer, "
                              f"got {v!r}")
