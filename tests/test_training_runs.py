@@ -3,9 +3,11 @@
 Training is chaotic (chapter 11, "Two runs that should be the same"): a run from a
 start nudged by a relative 1e-10, or under another OpenBLAS kernel, ends with other
 digits. The chapter prints from its live runs only what every run shares, and this
-test checks that over the book's start, three nudged starts and the book's start under
+test checks that over the book's start, five nudged starts and the book's start under
 OpenBLAS's Prescott kernel (tests/training_facts.py measures one run; each start costs
-eight trainings, about 25 s of CPU). The measured ranges are printed (pytest -s).
+eight trainings, about 20 s of CPU). Starts 1004 and 1007 are nudges under which
+earlier versions of the chapter printed something else (found by
+tools/nbval_perturbed.py). The measured ranges are printed (pytest -s).
 """
 import json
 import os
@@ -16,7 +18,7 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).resolve().parent
-STARTS = ["none", "1", "2", "3", "prescott"]
+STARTS = ["none", "1", "2", "3", "1004", "1007", "prescott"]
 
 
 def measure(start):
@@ -61,12 +63,12 @@ def test_what_the_chapter_says_of_a_live_run_holds_for_every_run(runs):
         assert t["gap_1_50"] < 1e-6 and t["gap_150_end"] > 1e-3, name
         # Step 7
         s = f["no_smoothing"]
-        assert s["hello_world"] == "hola mundo <eos>" and s["cross_entropy"] < 0.05, name
+        assert s["hello_world"] == "hola mundo <eos>" and s["lowest_over_smoothed"] < 0.1, name
         # the exercises
         assert f["dropout"]["exact_end"] < 20 and f["dropout"]["jump_ratio"] > 10, name
         assert f["tied"]["hello_world"] == "hola mundo <eos>", name
         assert f["tied"]["loss_1"] == 3.7535 and f["tied"]["exact_end"] >= 19, name
-        assert len(f["lr_1"]["answers"]) <= 3 and f["lr_1"]["exact_end"] <= 2, name
+        assert len(f["lr_1"]["answers"]) < 10 and f["lr_1"]["exact_end"] <= 2, name
     report = {
         "training pairs exact at the end": spread(runs, lambda f: f["main"]["exact_end"]),
         "first step with all 20 exact": spread(runs, lambda f: f["main"]["first_all_exact"] or 999),
@@ -78,6 +80,8 @@ def test_what_the_chapter_says_of_a_live_run_holds_for_every_run(runs):
         "twin: |Δloss| steps 1-50": spread(runs, lambda f: f"{f['twin']['gap_1_50']:.1e}"),
         "twin: first step |Δloss| > 1e-3": spread(runs, lambda f: f["twin"]["first_gap_above_1e_3"]),
         "no smoothing: cross-entropy": spread(runs, lambda f: round(f["no_smoothing"]["cross_entropy"], 4)),
+        "no smoothing: lowest / stored smoothed":
+            spread(runs, lambda f: round(f["no_smoothing"]["lowest_over_smoothed"], 3)),
         "dropout: pairs exact": spread(runs, lambda f: f["dropout"]["exact_end"]),
         "dropout: jump ratio": spread(runs, lambda f: round(f["dropout"]["jump_ratio"])),
         "tied: pairs exact": spread(runs, lambda f: f["tied"]["exact_end"]),

@@ -77,9 +77,14 @@ def facts(seed=None):
                        first_gap_above_1e_3=int(np.argmax(gap > 1e-3)) + 1)
 
     # Step 7: no label smoothing
-    sharp, _ = train.train(start, TRAIN, VOCAB, **dict(SETTINGS, label_smoothing=0.0))
+    sharp, sharp_losses = train.train(start, TRAIN, VOCAB,
+                                      **dict(SETTINGS, label_smoothing=0.0))
     ce = cross_entropy(forward(batch.src, batch.tgt_in, sharp), batch.tgt_out, example.PAD)
+    smoothed = example.trained_params()
+    ce_smoothed = cross_entropy(forward(batch.src, batch.tgt_in, smoothed), batch.tgt_out,
+                                example.PAD)
     out["no_smoothing"] = dict(hello_world=hello(sharp), cross_entropy=float(ce),
+                               lowest_over_smoothed=float(min(sharp_losses) / ce_smoothed),
                                exact_end=train.exact_matches(sharp, TRAIN, VOCAB),
                                held_exact=train.exact_matches(sharp, HELD_OUT, VOCAB))
 
