@@ -63,7 +63,7 @@ def test_what_the_chapter_says_of_a_live_run_holds_for_every_run(runs):
         assert t["gap_1_50"] < 1e-6 and t["gap_150_end"] > 1e-3, name
         # Step 7
         s = f["no_smoothing"]
-        assert s["hello_world"] == "hola mundo <eos>" and s["lowest_over_smoothed"] < 0.1, name
+        assert s["hello_world"] == "hola mundo <eos>", name
         # the exercises
         assert f["dropout"]["exact_end"] < 20 and f["dropout"]["jump_ratio"] > 10, name
         assert f["tied"]["hello_world"] == "hola mundo <eos>", name
@@ -80,6 +80,7 @@ def test_what_the_chapter_says_of_a_live_run_holds_for_every_run(runs):
         "twin: |Δloss| steps 1-50": spread(runs, lambda f: f"{f['twin']['gap_1_50']:.1e}"),
         "twin: first step |Δloss| > 1e-3": spread(runs, lambda f: f["twin"]["first_gap_above_1e_3"]),
         "no smoothing: cross-entropy": spread(runs, lambda f: round(f["no_smoothing"]["cross_entropy"], 4)),
+        "no smoothing: pairs exact": spread(runs, lambda f: f["no_smoothing"]["exact_end"]),
         "no smoothing: lowest / stored smoothed":
             spread(runs, lambda f: round(f["no_smoothing"]["lowest_over_smoothed"], 3)),
         "dropout: pairs exact": spread(runs, lambda f: f["dropout"]["exact_end"]),
