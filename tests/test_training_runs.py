@@ -5,7 +5,7 @@ start nudged by a relative 1e-10, or under another OpenBLAS kernel, ends with ot
 digits. The chapter prints from its live runs only what every run shares, and this
 test checks that over the book's start, five nudged starts and the book's start under
 OpenBLAS's Prescott kernel (tests/training_facts.py measures one run; each start costs
-eight trainings, about 20 s of CPU). Starts 1004 and 1007 are nudges under which
+seven trainings, about 15 s of CPU). Starts 1004 and 1007 are nudges under which
 earlier versions of the chapter printed something else (found by
 tools/nbval_perturbed.py). The measured ranges are printed (pytest -s).
 """
@@ -43,7 +43,7 @@ def spread(runs, get):
         isinstance(v, (int, float)) for v in values) else sorted(set(map(str, values)))
 
 
-@pytest.mark.slow                      # trains the toy model 40 times (minutes)
+@pytest.mark.slow                      # trains the toy model 49 times (minutes)
 def test_what_the_chapter_says_of_a_live_run_holds_for_every_run(runs):
     for name, f in runs.items():
         m = f["main"]
