@@ -3,9 +3,9 @@
 Training is chaotic (chapter 11, "Two runs that should be the same"): a run from a
 start nudged by a relative 1e-10, or under another OpenBLAS kernel, ends with other
 digits. The chapter prints from its live runs only what every run shares, and this
-test checks that over the book's start, five nudged starts and the book's start under
+test checks that over the book's start, six nudged starts and the book's start under
 OpenBLAS's Prescott kernel (tests/training_facts.py measures one run; each start costs
-seven trainings, about 15 s of CPU). Starts 1004 and 1007 are nudges under which
+seven trainings, about 15 s of CPU). Starts 1004, 1007 and 2002 are nudges under which
 earlier versions of the chapter printed something else (found by
 tools/nbval_perturbed.py). The measured ranges are printed (pytest -s).
 """
@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).resolve().parent
-STARTS = ["none", "1", "2", "3", "1004", "1007", "prescott"]
+STARTS = ["none", "1", "2", "3", "1004", "1007", "2002", "prescott"]
 
 
 def measure(start):
@@ -43,7 +43,7 @@ def spread(runs, get):
         isinstance(v, (int, float)) for v in values) else sorted(set(map(str, values)))
 
 
-@pytest.mark.slow                      # trains the toy model 49 times (minutes)
+@pytest.mark.slow                      # trains the toy model 56 times (minutes)
 def test_what_the_chapter_says_of_a_live_run_holds_for_every_run(runs):
     for name, f in runs.items():
         m = f["main"]
@@ -55,7 +55,6 @@ def test_what_the_chapter_says_of_a_live_run_holds_for_every_run(runs):
         # "at most one of the four" held-out sentences, with or without smoothing
         assert m["held_exact"] <= 1 and f["no_smoothing"]["held_exact"] <= 1, name
         # warm-up or a constant rate
-        assert f["constant"]["hello_world"] == "hola mundo <eos>", name
         assert f["constant"]["loss_10"] == 1.9421, name
         # two runs that should be the same
         t = f["twin"]
@@ -77,6 +76,7 @@ def test_what_the_chapter_says_of_a_live_run_holds_for_every_run(runs):
         "loss at step 400": spread(runs, lambda f: round(f["main"]["loss_end"], 4)),
         "held-out exact": spread(runs, lambda f: f["main"]["held_exact"]),
         "constant rate: pairs exact at the end": spread(runs, lambda f: f["constant"]["exact_end"]),
+        "constant rate: Hello World": spread(runs, lambda f: f["constant"]["hello_world"]),
         "twin: |Δloss| steps 1-50": spread(runs, lambda f: f"{f['twin']['gap_1_50']:.1e}"),
         "twin: first step |Δloss| > 1e-3": spread(runs, lambda f: f["twin"]["first_gap_above_1e_3"]),
         "no smoothing: cross-entropy": spread(runs, lambda f: round(f["no_smoothing"]["cross_entropy"], 4)),
