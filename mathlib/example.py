@@ -150,7 +150,7 @@ def trained_params():
     differs in its digits (training is chaotic). Read-only; read once."""
     with np.load(os.path.join(_DATA, "toy_trained.npz"), allow_pickle=False) as f:
         theta, config = f["theta"], Config(**json.loads(str(f["config"])))
-    numbers = iter(theta)                      # train.flatten's order: map_arrays' walk
+    numbers = iter(theta)                      # in the order map_arrays walks the tree
 
     def read(path, a):
         return np.fromiter(numbers, np.float64, a.size).reshape(a.shape)

@@ -27,8 +27,8 @@ def test_trained_params_are_read_only_cached_and_the_toy_config():
     assert all(not a.flags.writeable for a in arrays.values())
     with pytest.raises(ValueError):
         p.W_out[0, 0] = 1.0
-    assert train.flatten(p).size == 3366
-    assert not np.array_equal(train.flatten(p), train.flatten(example.PARAMS))
+    assert make_checkpoint.numbers(p).size == 3366
+    assert not np.array_equal(make_checkpoint.numbers(p), make_checkpoint.numbers(example.PARAMS))
 
 
 def test_the_stored_model_translates_every_training_pair():

@@ -399,7 +399,8 @@ def test_ci_run_installs_torch_then_runs_make_test(tmp_path):
     status, calls, out = run_ci_script(tmp_path, "===== 212 passed, 3 skipped in 80.1s =====")
     assert status == 0 and ".ci/run: OK" in out, out
     assert calls == ['npm ci --no-audit --no-fund', 'python -m pip install --quiet torch==2.13.0',
-                     'make .venv/.installed-pages', 'make test', 'make check-pages'], calls
+                     'make .venv/.installed-pages', 'make test',
+                     'python tools/reproducibility_gate.py', 'make check-pages'], calls
 
 
 @pytest.mark.parametrize("make_output, make_status", [("===== 5 skipped in 1.0s =====", 0),

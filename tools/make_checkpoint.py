@@ -8,7 +8,7 @@ It trains mathlib.example.PARAMS with train.TOY_SETTINGS on the corpus's trainin
 pairs, exactly as chapter 11 does, and writes
 
   mathlib/data/toy_trained.npz   the trained parameters: `theta`, every number in
-                                 train.flatten's order (float64, 27 KB), and `config`,
+                                 train.named_arrays' order (float64, 27 KB), and `config`,
                                  the model's Config as JSON (train.save would write 255
                                  named arrays, 100 KB); read them with
                                  mathlib.example.trained_params()
@@ -54,13 +54,19 @@ def nudged(params, relative=NUDGE, seed=NUDGE_SEED):
                       params)
 
 
+def numbers(params):
+    """Every number of params, one flat vector, in train.named_arrays' order (the order
+    in which map_arrays walks the tree: example.trained_params reads them back so)."""
+    return np.concatenate([a.ravel() for a in train.named_arrays(params).values()])
+
+
 def run(start, pairs, vocab, batch):
     """Train from `start` with TOY_SETTINGS; (params, losses, exact, every step's θ)."""
     exact, thetas = [], []
 
     def record(step, loss, params):
         exact.append(int(train.teacher_forced_exact(params, batch).sum()))
-        thetas.append(train.flatten(params))
+        thetas.append(numbers(params))
 
     params, losses = train.train(start, pairs, vocab, callback=record, every=1,
                                  **train.TOY_SETTINGS)
@@ -106,7 +112,7 @@ def save_flat(path, params):
     """Write params as one flat vector, their config (example.trained_params reads
     both) and the arithmetic that trained them (made_with)."""
     config = json.dumps(dataclasses.asdict(params.config))
-    np.savez(path, theta=train.flatten(params), config=np.array(config),
+    np.savez(path, theta=numbers(params), config=np.array(config),
              made_with=np.array(arithmetic()))
 
 
