@@ -8,3 +8,15 @@ from . import attention, embedding, example, generate, layers, positional, token
 from . import corpus, grad, loss, train  # noqa: F401  (Part III: training)
 
 __version__ = "0.1.0"
+
+PAGE_MODULES = ("show", "layout", "plot", "diagram", "flow")
+
+
+def __getattr__(name):
+    """`from mathlib import show` (or plot, diagram, flow, layout) imports mathlib/page/<name>.py."""
+    if name in PAGE_MODULES:
+        import importlib
+        module = importlib.import_module(f"{__name__}.page.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -44,7 +44,7 @@ def texts(ax):
 
 # ---------------------------------------------------------------- import
 
-@pytest.mark.parametrize("modules", ["mathlib", "mathlib, mathlib.plot, mathlib.diagram"])
+@pytest.mark.parametrize("modules", ["mathlib", "mathlib, mathlib.page.plot, mathlib.page.diagram"])
 def test_import_does_not_load_matplotlib(modules):
     code = f"import sys, {modules}; print('matplotlib' in sys.modules, 'IPython' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
