@@ -15,16 +15,16 @@ from mathlib.layers import LayerNormParams
 # --- Adam ----------------------------------------------------------------------------------------
 
 def test_adam_two_steps_by_hand():
-    p = LayerNormParams(gamma=np.array([1.0]), beta=np.array([0.0]))
+    p = LayerNormParams(gamma=np.array([1.0]), beta=np.array([0.0]), eps=1e-5)
     state = train.adam_init(p)
     # step 1, g = 2: m = 0.1·2 = 0.2, v = 0.02·4 = 0.08; m̂ = 0.2/0.1 = 2, v̂ = 0.08/0.02 = 4
     # θ = 1 − 0.1 · 2/(√4 + 1e-9) = 0.9 (to 1e-10)
-    train.adam_step(p, LayerNormParams(gamma=np.array([2.0]), beta=np.array([0.0])), state, lr=0.1)
+    train.adam_step(p, LayerNormParams(gamma=np.array([2.0]), beta=np.array([0.0]), eps=1e-5), state, lr=0.1)
     assert p.gamma[0] == pytest.approx(0.9, abs=1e-10) and p.beta[0] == 0.0   # a zero gradient: no move
     # step 2, g = −1: m = 0.9·0.2 − 0.1 = 0.08, v = 0.98·0.08 + 0.02 = 0.0984
     # m̂ = 0.08/0.19 = 0.4210526, v̂ = 0.0984/0.0396 = 2.4848485, √v̂ = 1.5763402
     # θ = 0.9 − 0.1 · 0.4210526/1.5763402 = 0.9 − 0.0267108 = 0.8732892
-    train.adam_step(p, LayerNormParams(gamma=np.array([-1.0]), beta=np.array([0.0])), state, lr=0.1)
+    train.adam_step(p, LayerNormParams(gamma=np.array([-1.0]), beta=np.array([0.0]), eps=1e-5), state, lr=0.1)
     assert p.gamma[0] == pytest.approx(0.8732892, abs=1e-7)
     assert state.step == 2
 

@@ -50,7 +50,23 @@ def test_config_defaults_are_the_papers_base_model():
         (512, 8, 64, 64, 2048, 6, 6)
     assert (c.vocab_size, c.max_len, c.final_norm, c.scale_embeddings, c.tie_embeddings) == \
         (37000, 512, False, True, False)
-    assert T.Config.base() == c and T.Config.base(vocab_size=100) == T.Config(vocab_size=100)
+    assert c.eps == 1e-5                      # torch.nn.LayerNorm's default, as in the torch cross-check
+
+
+def test_eps_has_one_default():
+    """layer norm's eps is written once (layers.EPS): Config's default, layer_norm's and its backward's
+    read it, and below Config a LayerNormParams must be given its eps (init_params passes config.eps)."""
+    import inspect
+    from mathlib import grad, layers
+    assert T.Config().eps == layers.EPS == 1e-5
+    for f in (layers.layer_norm, grad.layer_norm_backward):
+        assert inspect.signature(f).parameters["eps"].default is layers.EPS, f
+    with pytest.raises(TypeError, match="eps"):
+        layers.LayerNormParams(np.ones(2), np.zeros(2))
+    tiny = T.init_params(T.Config(d_model=4, n_heads=2, d_k=2, d_v=2, d_ff=8, n_encoder_layers=1,
+                                  n_decoder_layers=1, vocab_size=6, max_len=4, eps=0.5), np.random.default_rng(0))
+    assert {n.eps for layer in tiny.encoder_layers + tiny.decoder_layers
+            for n in vars(layer).values() if isinstance(n, layers.LayerNormParams)} == {0.5}
 
 
 def test_init_params_shapes_and_determinism():
@@ -238,9 +254,9 @@ def test_cross_attention_reads_the_final_encoder_output_in_every_layer(params, m
     calls = []
     real = T.multi_head_attention
 
-    def spy(X_q, X_kv, p, mask=None):
+    def spy(X_q, X_kv, p, mask=None, cache=None):
         calls.append((np.array(X_q), np.array(X_kv), p))
-        return real(X_q, X_kv, p, mask)
+        return real(X_q, X_kv, p, mask, cache)
 
     monkeypatch.setattr(T, "multi_head_attention", spy)
     src, tgt = np.array([3, 4, 5, 8]), np.array([1, 6, 7, 2])   # same length: shapes tell nothing apart
