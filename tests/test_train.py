@@ -212,3 +212,26 @@ def test_save_and_load_keep_tied_weights_tied(tmp_path):
     back = train.load(tmp_path / "tied.npz")
     assert back.config == c and np.shares_memory(back.W_out, back.embedding)
     assert np.array_equal(back.W_out, params.W_out)
+
+
+def test_train_hands_adam_the_warmup_schedules_rates(monkeypatch):
+    """With warmup, step s runs Adam at lr · warmup_lr(s, d_model, warmup), not at lr."""
+    rates, real = [], train.adam_step
+
+    def spy(params, grads, state, lr, *a, **k):
+        rates.append(lr)
+        return real(params, grads, state, lr, *a, **k)
+    monkeypatch.setattr(train, "adam_step", spy)
+    pairs = [("hello world", "hola mundo")]
+    train.train(example.PARAMS, pairs, example.VOCAB, steps=3, lr=2.0, warmup=50)
+    assert rates == [2.0 * train.warmup_lr(s, example.CONFIG.d_model, 50) for s in (1, 2, 3)]
+    rates.clear()
+    train.train(example.PARAMS, pairs, example.VOCAB, steps=2, lr=0.25)
+    assert rates == [0.25, 0.25]                                  # no warmup: the constant rate
+
+
+def test_adam_keeps_one_m_and_one_v_per_parameter_array():
+    state = train.adam_init(example.PARAMS)
+    arrays = list(train.named_arrays(example.PARAMS).values())
+    assert len(state.m) == len(state.v) == len(arrays)
+    assert [m.shape for m in state.m] == [a.shape for a in arrays]
