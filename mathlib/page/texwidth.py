@@ -1,19 +1,11 @@
-r"""Fitting display math to the book's text column: the rendered width of LaTeX, and line breaks.
+r"""How wide MathJax 3 draws a piece of LaTeX, in em: a small model of TeX's math layout.
 
-`mathlib.show` renders arrays as LaTeX; this module makes what it renders fit
-the site's 680-px column (see show's "Fitting the column" for which function to
-use when). `width(latex)` estimates how wide MathJax 3 draws a piece of LaTeX,
-in em, from the TeX fonts' glyph widths and TeX's spacing rules (calibrated
-against MathJax in Chromium, tests/test_show.py); `fit(latex)` breaks a line
-that is too wide into an `aligned` block. Only line breaks change: every number
-keeps its places, and its place.
+`width(latex)` estimates the rendered width from the TeX fonts' glyph widths and
+TeX's spacing rules (calibrated against MathJax in Chromium, tests/test_show.py);
+mathlib.page.layout breaks lines with it.
 """
 import dataclasses
 import re
-
-COLUMN_PX = 680     # the site's text column
-PX_PER_EM = 20.33   # MathJax 3 (CHTML) at the site's 17 px body: it scales math to the text's x-height
-COLUMN_EM = 32.0    # a line of display math: 680 px less ~30 px for a callout's border and padding
 
 
 def width(latex):
@@ -22,241 +14,15 @@ def width(latex):
     Multiply by PX_PER_EM for pixels. For an `aligned` block, its widest line.
     Calibrated against MathJax 3 (see tests/test_show.py for the measurements).
     """
-    return _width_of(_tokens(latex))
+    return width_of(tokenize(latex))
 
 
-def fit(latex, width=None):
-    r"""`latex` as it is if it fits `width` em (default COLUMN_EM), else wrapped into `aligned`.
-
-    Breaks, in this order of preference: at a top-level \quad or \qquad (between items),
-    before a relation (the '=' signs aligned), before a '+' or '-' of a sum, between two
-    matrices of a product; a matrix too wide by itself is split into column blocks.
-    Only line breaks change: the numbers and their order within each matrix row stay.
-    """
-    budget = COLUMN_EM if width is None else width
-    toks = _tokens(latex)
-    if _width_of(toks) <= budget or any(t in ("&", r"\\") for t in _top_level(toks)):
-        return latex                      # fits, or is laid out by hand already
-    statements = _statements(toks)
-    if len(statements) == 1 and len(statements[0][1]) == 1 and not _has_matrix(toks, statements[0][1][0]):
-        return latex                      # nothing to break
-    lines = _Layout(toks, budget).lay_out(statements)
-    body = f"{lines[0][0]} &{lines[0][1]}".strip()
-    for (_, above), (left, right) in zip(lines, lines[1:]):
-        gap = "[1ex]" if _BLOCK_END in above or _BLOCK_START in above else ""   # air around a split matrix's blocks
-        body += rf" \\{gap} " + f"{left} &{right}".strip()
-    return r"\begin{aligned} " + body + r" \end{aligned}"
+def width_of(toks):
+    return hlist_width(parse_atoms(toks, 0, len(toks), 0), 0)
 
 
-def _width_of(toks):
-    return _hlist_width(_atoms(toks, 0, len(toks), 0), 0)
-
-
-def _top_level(toks):
-    """The tokens outside every {...} group and environment."""
-    depth = 0
-    for t in toks:
-        if depth == 0:
-            yield t
-        depth += {"{": 1, "}": -1, r"\begin": 1, r"\end": -1}.get(t, 0)
-
-
-_SEPARATORS = {r"\quad", r"\qquad"}
-_ALIGN_RELATIONS = {"=", r"\approx", r"\neq", r"\ne", r"\equiv", "<", ">", r"\leq", r"\geq", r"\le", r"\ge"}
-_MATRICES = {"matrix", "bmatrix", "pmatrix", "Bmatrix", "vmatrix", "Vmatrix"}
-
-
-def _statements(toks):
-    """Top-level items: [(separator, chunks)], chunks [(kind, start, end)] cut before each break.
-
-    kind: 'first', 'rel' (a relation), 'bin' (a binary + or -), 'mul' (a matrix right after a matrix).
-    """
-    atoms = _atoms(toks, 0, len(toks), 0)
-    _classify(atoms)                              # a '-' with nothing on its left is a sign, not a break
-    statements, sep, chunks, start, kind, prev = [], "", [], 0, "first", None
-    lead = None                                   # start of the spaces just before a break
-    for a in atoms:
-        if a.cls == "space" and a.what in _SEPARATORS:
-            if chunks or a.start > start:
-                chunks.append((kind, start, a.start))
-                statements.append((sep, chunks))
-            sep, chunks, start, kind, prev, lead = a.what, [], a.end, "first", None, None
-            continue
-        if a.cls == "space":
-            lead = a.start if lead is None else lead
-            continue
-        brk = None
-        if prev is not None and a.cls == "rel":
-            brk = "rel"
-        elif prev is not None and a.cls == "bin" and toks[a.start] in ("+", "-", r"\pm", r"\mp"):
-            brk = "bin"
-        elif prev is not None and a.what in _MATRICES and prev.what in _MATRICES:
-            brk = "mul"
-        if brk:
-            at = a.start if lead is None else lead
-            chunks.append((kind, start, at))
-            start, kind = at, brk
-        prev, lead = a, None
-    chunks.append((kind, start, len(toks)))
-    statements.append((sep, chunks))
-    return [(s, [c for c in cs if "".join(toks[c[1]:c[2]]).strip()]) for s, cs in statements
-            if any("".join(toks[c[1]:c[2]]).strip() for c in cs)]
-
-
-def _has_matrix(toks, chunk):
-    return any(a.what in _MATRICES for a in _atoms(toks, chunk[1], chunk[2], 0))
-
-
-class _Layout:
-    """Greedy line filling for `fit`: lines are [left, right] cells of an `aligned` block."""
-
-    def __init__(self, toks, budget):
-        self.toks, self.budget = toks, budget
-
-    def text(self, chunk):
-        return "".join(self.toks[chunk[1]:chunk[2]]).strip()
-
-    @staticmethod
-    def w(latex):
-        toks = _tokens(latex)
-        return _cell_width(_atoms(toks, 0, len(toks), 0), 0)
-
-    def fits(self, lines):
-        """Whether the last line fits (and a wider left column pushes no earlier line out)."""
-        left = max(width(l) for l, _ in lines)
-        before = max([width(l) for l, _ in lines[:-1]] or [0.0])
-        if left > before and any(left + self.w(r) > self.budget >= before + self.w(r) for _, r in lines[:-1]):
-            return False
-        return left + self.w(lines[-1][1]) <= self.budget
-
-    def lay_out(self, statements):
-        """Lines [left, right] for the statements: the first one's '=' is the alignment point."""
-        first = statements[0][1]
-        k = self.anchor(first)
-        self.anchored = k is not None
-        self.lines = [[self.join(first[:k]) if self.anchored else "", ""]]
-        self.place(first[k:] if self.anchored else first)
-        for sep, chunks in statements[1:]:
-            last, whole = self.lines[-1], self.join(chunks)
-            if last[1].strip() and self.fits(self.lines[:-1] + [[last[0], f"{last[1]} {sep} {whole}"]]):
-                last[1] = f"{last[1]} {sep} {whole}"
-                continue
-            k = self.anchor(chunks) if self.anchored else None
-            if k is not None and self.fits(self.lines + [[self.join(chunks[:k]), ""]]):
-                self.lines.append([self.join(chunks[:k]), ""])
-                self.place(chunks[k:])
-            else:
-                self.lines.append(["", ""])
-                self.place(chunks, indent=sep)
-        return [(left, right.strip()) for left, right in self.lines]
-
-    def join(self, chunks):
-        return " ".join(self.text(c) for c in chunks)
-
-    def rel_of(self, chunk):
-        """The relation a 'rel' chunk starts with (past the spaces before it)."""
-        return next(t for t in self.toks[chunk[1]:chunk[2]] if not t.isspace() and t not in _SPACES)
-
-    def anchor(self, chunks):
-        """Index of the chunk starting with the statement's first '=' (if what precedes it is short)."""
-        for k, c in enumerate(chunks):
-            if c[0] == "rel":
-                ok = self.rel_of(c) in _ALIGN_RELATIONS and width(self.join(chunks[:k])) <= 0.35 * self.budget
-                return k if ok else None
-        return None
-
-    def place(self, chunks, indent=""):
-        """Add chunks to the last line, starting a new line when the next one would overflow.
-
-        A line started by a break between two matrices ends before the next relation,
-        so the result of a product B under A gets a line of its own.
-        """
-        for chunk in chunks:
-            kind, text = chunk[0], self.text(chunk)
-            line = self.lines[-1]
-            if line[1].strip():
-                joined = f"{line[1]} {text}"
-                if (self.started_by == "mul" and kind == "rel") or not self.fits(self.lines[:-1] + [[line[0], joined]]):
-                    self.lines.append(["", ""])
-                    line, joined, self.started_by = self.lines[-1], self.continuation(kind, text), kind
-            else:
-                joined, self.started_by = (f"{indent} {text}" if indent else text), "first"
-            if self.fits(self.lines[:-1] + [[line[0], joined]]) or not self.split(chunk, line, joined):
-                line[1] = joined
-            indent = ""
-
-    def continuation(self, kind, text):
-        """A line that goes on with a relation, a + or - of a sum, or the next factor of a product."""
-        indent = r"\quad" if self.anchored else r"\qquad"
-        if kind == "bin":
-            return indent + " {}" + text
-        if kind == "mul":
-            return indent + r" {}\cdot " + text
-        return text if self.anchored else indent + " " + text
-
-    def split(self, chunk, line, joined):
-        """Put `joined` (the line's text ending with chunk) on lines, its widest matrix in column blocks.
-
-        Returns False if the chunk holds no matrix to split (the caller keeps it whole).
-        """
-        mats = [a for a in _atoms(self.toks, chunk[1], chunk[2], 0) if a.what in _MATRICES]
-        if not mats:
-            return False
-        m = max(mats, key=lambda a: a.w)
-        mtext = "".join(self.toks[m.start:m.end])
-        i = joined.rfind(mtext)
-        prefix, suffix = joined[:i], joined[i + len(mtext):]
-        rows = _matrix_cells(self.toks, m)
-        n_cols = max(len(r) for r in rows)
-        if n_cols == 1:
-            return False
-        indent = _indent(prefix.strip(), self.w(prefix + "{}"))
-        for k in range(n_cols - 1, 0, -1):        # the most columns a block holds: as many as fit
-            n_blocks = -(-n_cols // k)
-            sizes = [n_cols // n_blocks + (b < n_cols % n_blocks) for b in range(n_blocks)]   # balanced
-            starts = [sum(sizes[:b]) for b in range(n_blocks)]
-            texts = [(prefix if b == 0 else indent + " ") + _block(rows, m.what, c0, c0 + size, n_cols)
-                     + (suffix if b == n_blocks - 1 else "") for b, (c0, size) in enumerate(zip(starts, sizes))]
-            first = self.lines[:-1] + [[line[0], texts[0]]]
-            if k == 1 or (self.fits(first) and all(self.fits(first + [["", t]]) for t in texts[1:])):
-                break
-        line[1] = texts[0]
-        self.lines.extend(["", t] for t in texts[1:])
-        return True
-
-
-def _indent(prefix, em):
-    r"""Space as wide as `prefix`: its \phantom, or (if it holds numbers, which must not be
-    shown twice, even invisibly) \qquad, \quad, \; and \, adding up to `em`."""
-    if not re.search(r"\d", prefix):
-        return r"\phantom{{}" + prefix + "{}}" if prefix else ""
-    out = ""
-    for cmd, size in ((r"\qquad", 2.0), (r"\quad", 1.0), (r"\;", 5 / 18), (r"\,", 1 / 6)):
-        n = int((em + 1e-9) // size)
-        out, em = out + cmd * n, em - n * size
-    return out
-
-
-def _matrix_cells(toks, atom):
-    """The cells (text) of the matrix environment spanning atom's tokens, row by row."""
-    body = toks[atom.start:atom.end]
-    i = body.index("}") + 1                       # after \begin{name}
-    j = len(body) - 1 - body[::-1].index(r"\end")
-    return [["".join(c).strip() for c in r] for r in _split_cells(body, i, j)]
-
-
-_BLOCK_END, _BLOCK_START = r"\cdots \right.", r"\left. \cdots"   # a split matrix's blocks end / go on so
-_DELIMS = {"bmatrix": ("[", "]"), "pmatrix": ("(", ")"), "Bmatrix": (r"\{", r"\}"),
+DELIMS = {"bmatrix": ("[", "]"), "pmatrix": ("(", ")"), "Bmatrix": (r"\{", r"\}"),
            "vmatrix": ("|", "|"), "Vmatrix": (r"\|", r"\|"), "matrix": (".", ".")}
-
-
-def _block(rows, env, c0, c1, n_cols):
-    """Columns c0:c1 of a matrix as one block of a matrix split over lines."""
-    left, right = _DELIMS[env]
-    body = r"\begin{matrix} " + r" \\ ".join(" & ".join(r[c0:c1]) for r in rows) + r" \end{matrix}"
-    opening = r"\left" + left + " " if c0 == 0 else _BLOCK_START + r"\; "
-    closing = r" \right" + right if c1 == n_cols else r"\;" + _BLOCK_END
-    return opening + body + closing
 
 
 # --- the width estimate --------------------------------------------------------------
@@ -308,7 +74,7 @@ _SYMBOLS = {   # command: (class, width)
     r"\Xi": ("ord", .667), r"\Pi": ("ord", .75), r"\Sigma": ("ord", .722), r"\Phi": ("ord", .722),
     r"\Psi": ("ord", .778), r"\Omega": ("ord", .722),
 }
-_SPACES = {r"\quad": 1.0, r"\qquad": 2.0, r"\;": 5 / 18, r"\:": 2 / 9, r"\>": 2 / 9, r"\,": 1 / 6,
+SPACES = {r"\quad": 1.0, r"\qquad": 2.0, r"\;": 5 / 18, r"\:": 2 / 9, r"\>": 2 / 9, r"\,": 1 / 6,
            r"\!": -1 / 6, "\\ ": .25, "~": .25, r"\enspace": .5, r"\thinspace": 1 / 6}
 _OPERATORS = {r"\sin", r"\cos", r"\tan", r"\exp", r"\log", r"\ln", r"\max", r"\min", r"\arg",
               r"\det", r"\dim", r"\lim", r"\sup", r"\inf", r"\argmax", r"\argmin", r"\tanh"}
@@ -342,7 +108,7 @@ _GAPS = {   # (left class, right class): (space, also in script styles) -- TeXbo
 _TOKEN = re.compile(r"\\[A-Za-z]+|\\.|\s+|.", re.S)
 
 
-def _tokens(latex):
+def tokenize(latex):
     return _TOKEN.findall(latex)
 
 
@@ -399,7 +165,7 @@ def _env_end(toks, i, j):
     return j
 
 
-def _split_cells(toks, i, j):
+def split_cells(toks, i, j):
     r"""Rows of cells (token lists) of an environment body toks[i:j], split at top-level \\ and &."""
     rows, row, cell, depth, k = [], [], [], 0, i
     while k < j:
@@ -430,7 +196,7 @@ def _text_width(toks, i, j, style, bold=False):
     return sum(_ROMAN.get(c, .6) for c in re.sub(r"\s+", " ", chars)) * _SCALE[style] * (1.1 if bold else 1.0)
 
 
-def _atoms(toks, i, j, style, font="it"):
+def parse_atoms(toks, i, j, style, font="it"):
     """The atoms of the math list toks[i:j] in `style` (0 display .. 3 scriptscript)."""
     s = _SCALE[style]
     atoms = []
@@ -443,7 +209,7 @@ def _atoms(toks, i, j, style, font="it"):
         if t in ("^", "_"):
             (a, b), i = _arg(toks, i + 1, j)
             script = 2 if style < 2 else 3
-            sw = _hlist_width(_atoms(toks, a, b, script), script)
+            sw = hlist_width(parse_atoms(toks, a, b, script), script)
             if atoms and atoms[-1].cls != "space":
                 base = atoms[-1]
                 base.sup, base.sub = (max(base.sup, sw), base.sub) if t == "^" else (base.sup, max(base.sub, sw))
@@ -454,8 +220,8 @@ def _atoms(toks, i, j, style, font="it"):
             continue
         if t == "{":
             k = _group_end(toks, i)
-            inner = _atoms(toks, i + 1, k - 1, style, font)
-            atoms.append(_Atom("ord", _hlist_width(inner, style), max([a.h for a in inner] or [1.0]), start, k))
+            inner = parse_atoms(toks, i + 1, k - 1, style, font)
+            atoms.append(_Atom("ord", hlist_width(inner, style), max([a.h for a in inner] or [1.0]), start, k))
             i = k
             continue
         if t in (r"\left", r"\middle", r"\right"):
@@ -470,8 +236,8 @@ def _atoms(toks, i, j, style, font="it"):
             i = end
             continue
         i += 1
-        if t in _SPACES:
-            atoms.append(_Atom("space", _SPACES[t] * s, 0.0, start, i, what=t))
+        if t in SPACES:
+            atoms.append(_Atom("space", SPACES[t] * s, 0.0, start, i, what=t))
         elif t in _SYMBOLS:
             cls, w = _SYMBOLS[t]
             atoms.append(_Atom(cls, w * s, 1.0, start, i))
@@ -479,8 +245,8 @@ def _atoms(toks, i, j, style, font="it"):
             (a, b), i = _arg(toks, i, j)
             (c, d), i = _arg(toks, i, j)
             part = {r"\dfrac": 1, r"\tfrac": 2}.get(t, min(style + 1, 3))    # numerator's style
-            num, den = _atoms(toks, a, b, part), _atoms(toks, c, d, part)
-            w = max(_hlist_width(num, part), _hlist_width(den, part)) + .44 * s
+            num, den = parse_atoms(toks, a, b, part), parse_atoms(toks, c, d, part)
+            w = max(hlist_width(num, part), hlist_width(den, part)) + .44 * s
             h = (max([x.h for x in num] or [1]) + max([x.h for x in den] or [1])) * _SCALE[part] + .2
             atoms.append(_Atom("ord" if t != r"\binom" else "inner", w, h, start, i))
         elif t == r"\sqrt":
@@ -488,9 +254,9 @@ def _atoms(toks, i, j, style, font="it"):
             if i < j and toks[i] == "[":
                 i = toks.index("]", i) + 1
             (a, b), i = _arg(toks, i, j)
-            inner = _atoms(toks, a, b, style, font)
+            inner = parse_atoms(toks, a, b, style, font)
             h = max([x.h for x in inner] or [1.0])
-            atoms.append(_Atom("ord", _hlist_width(inner, style) + (.853 if h <= 1.2 else 1.0) * s, h + .2, start, i))
+            atoms.append(_Atom("ord", hlist_width(inner, style) + (.853 if h <= 1.2 else 1.0) * s, h + .2, start, i))
         elif t in (r"\text", r"\textrm", r"\textnormal", r"\mbox", r"\textit", r"\textbf", r"\textsf"):
             (a, b), i = _arg(toks, i, j)
             atoms.append(_Atom("ord", _text_width(toks, a, b, style, t == r"\textbf"), 1.0, start, i))
@@ -500,13 +266,13 @@ def _atoms(toks, i, j, style, font="it"):
         elif t in (r"\operatorname", r"\mathrm", r"\mathbf", r"\mathit", r"\mathsf", r"\boldsymbol", r"\bm"):
             (a, b), i = _arg(toks, i, j)
             f = {r"\mathit": "it", r"\boldsymbol": "bit", r"\bm": "bit", r"\mathbf": "bf"}.get(t, "rm")
-            inner = _atoms(toks, a, b, style, f)
-            atoms.append(_Atom("op" if t == r"\operatorname" else "ord", _hlist_width(inner, style), 1.0, start, i))
+            inner = parse_atoms(toks, a, b, style, f)
+            atoms.append(_Atom("op" if t == r"\operatorname" else "ord", hlist_width(inner, style), 1.0, start, i))
         elif t in (r"\phantom", r"\hphantom", r"\boxed", r"\underbrace", r"\overbrace", r"\underline",
                    r"\overline", r"\hat", r"\tilde", r"\bar", r"\vec", r"\widehat", r"\widetilde", r"\dot"):
             (a, b), i = _arg(toks, i, j)
-            inner = _atoms(toks, a, b, style, font)
-            w = _hlist_width(inner, style) + (.6 * s if t == r"\boxed" else 0)
+            inner = parse_atoms(toks, a, b, style, font)
+            w = hlist_width(inner, style) + (.6 * s if t == r"\boxed" else 0)
             atoms.append(_Atom("ord", w, max([x.h for x in inner] or [1.0]), start, i,
                                limits=t in (r"\underbrace", r"\overbrace")))
         elif t == r"\vphantom":
@@ -514,14 +280,14 @@ def _atoms(toks, i, j, style, font="it"):
         elif t in (r"\xrightarrow", r"\xleftarrow", r"\overset", r"\underset", r"\stackrel"):
             (a, b), i = _arg(toks, i, j)
             script = 2 if style < 2 else 3
-            over = _hlist_width(_atoms(toks, a, b, script), script)
+            over = hlist_width(parse_atoms(toks, a, b, script), script)
             if t.startswith(r"\x"):
                 atoms.append(_Atom("rel", max(over + .587 * s, 1.0 * s), 1.0, start, i))
             else:
                 (c, d), i = _arg(toks, i, j)
-                base = _atoms(toks, c, d, style, font)
+                base = parse_atoms(toks, c, d, style, font)
                 cls = "rel" if t == r"\stackrel" else (base[0].cls if len(base) == 1 else "ord")
-                atoms.append(_Atom(cls, max(over, _hlist_width(base, style)), 1.5, start, i))
+                atoms.append(_Atom(cls, max(over, hlist_width(base, style)), 1.5, start, i))
         elif t in (r"\color", r"\textcolor", r"\label", r"\tag"):
             _, i = _arg(toks, i, j)                  # \textcolor's text follows as a group
         elif t in (r"\hspace", r"\kern", r"\mkern", r"\hskip"):
@@ -543,7 +309,7 @@ def _atoms(toks, i, j, style, font="it"):
         elif t in _IGNORED:
             if t in (r"\displaystyle", r"\textstyle", r"\scriptstyle", r"\scriptscriptstyle"):
                 new = {r"\displaystyle": 0, r"\textstyle": 1, r"\scriptstyle": 2, r"\scriptscriptstyle": 3}[t]
-                atoms.extend(_atoms(toks, i, j, new, font))
+                atoms.extend(parse_atoms(toks, i, j, new, font))
                 i = j
         elif t.startswith("\\") and len(t) > 2:
             atoms.append(_Atom("ord", .8 * s, 1.0, start, i))       # unknown command: a guess
@@ -594,11 +360,11 @@ def _delimited(toks, i, j, style, atoms, font):
         k += 1
     if not delims or depth != 0 or len(delims) < 2:   # unbalanced: skip the command
         return i + 1
-    lists = [_atoms(toks, a, b, style, font) for a, b in pieces]
+    lists = [parse_atoms(toks, a, b, style, font) for a, b in pieces]
     h = max([x.h for lst in lists for x in lst] or [1.0])
     size = 0 if h <= 1.2 else 1 if h <= 1.7 else 2 if h <= 2.1 else 3 if h <= 2.6 else 4 if h <= 3.1 else 5
     s = _SCALE[style]
-    w = sum(_hlist_width(lst, style) for lst in lists)
+    w = sum(hlist_width(lst, style) for lst in lists)
     w += sum(_DELIM_SIZES.get(d, _DELIM_SIZES["("])[size] * s for d in delims)
     atoms.append(_Atom("inner", w, h + .2, start, k + 1))
     return k + 1
@@ -608,7 +374,7 @@ def _environment(toks, i, j, name, style, start, end):
     """An environment (matrix, aligned, cases, array ...) toks[i:j] as one atom."""
     if name == "array":                               # skip the column spec
         (_, b), i = _arg(toks, i, j)
-    rows = _split_cells(toks, i, j)
+    rows = split_cells(toks, i, j)
     aligned = name.rstrip("*") in ("aligned", "align", "alignat", "alignedat", "split", "gathered",
                                    "gather", "eqnarray")
     cell_style = 0 if aligned else (2 if name == "smallmatrix" else max(style, 1))
@@ -617,8 +383,8 @@ def _environment(toks, i, j, name, style, start, end):
     for r in rows:
         hs = [1.0]
         for k, cell in enumerate(r):
-            at = _atoms(cell, 0, len(cell), cell_style)
-            col_w[k] = max(col_w[k], _cell_width(at, cell_style) if aligned and k % 2 else _hlist_width(at, cell_style))
+            at = parse_atoms(cell, 0, len(cell), cell_style)
+            col_w[k] = max(col_w[k], cell_width(at, cell_style) if aligned and k % 2 else hlist_width(at, cell_style))
             hs.append(max([a.h for a in at] or [1.0]))
         row_h.append(max(1.2, max(hs)))
     s = _SCALE[style]
@@ -628,20 +394,20 @@ def _environment(toks, i, j, name, style, start, end):
         gaps = (n_cols - 1) * (.333 if name == "smallmatrix" else 1.0) * s
     w = sum(col_w) + gaps
     h = sum(row_h)
-    if name in _DELIMS or name == "cases":
-        left, right = _DELIMS.get(name, (r"\{", "."))
+    if name in DELIMS or name == "cases":
+        left, right = DELIMS.get(name, (r"\{", "."))
         size = 0 if h <= 1.2 else 1 if h <= 1.7 else 2 if h <= 2.1 else 3 if h <= 2.6 else 4 if h <= 3.1 else 5
         w += (_DELIM_SIZES[left][size] + _DELIM_SIZES[right][size]) * s if name != "matrix" else 0
-    return _Atom("inner" if name in _DELIMS and name != "matrix" else "ord", w, h, start, end, what=name)
+    return _Atom("inner" if name in DELIMS and name != "matrix" else "ord", w, h, start, end, what=name)
 
 
-def _cell_width(atoms, style):
+def cell_width(atoms, style):
     """A right-hand cell of `aligned`: a relation first keeps its space on the left ('&= x')."""
-    real = _classify(atoms)
-    return _hlist_width(atoms, style) + (_THICK * _SCALE[style] if real and real[0].cls == "rel" else 0.0)
+    real = classify_atoms(atoms)
+    return hlist_width(atoms, style) + (_THICK * _SCALE[style] if real and real[0].cls == "rel" else 0.0)
 
 
-def _classify(atoms):
+def classify_atoms(atoms):
     """TeX's rules 5-6: a binary operator with nothing to bind on its left is an ordinary atom."""
     real = [a for a in atoms if a.cls != "space"]
     for k, a in enumerate(real):
@@ -654,9 +420,9 @@ def _classify(atoms):
     return real
 
 
-def _hlist_width(atoms, style):
+def hlist_width(atoms, style):
     """The width of a math list: its atoms and the spaces TeX puts between their classes."""
-    real = _classify(atoms)
+    real = classify_atoms(atoms)
     w = sum(a.w for a in atoms)
     scale = _SCALE[style]
     for a, b in zip(real, real[1:]):
