@@ -123,7 +123,13 @@ def output_logits(Y, params):
 
 
 def forward(src_ids, tgt_ids, params, cache=None):
-    """Logits (..., m, vocab_size) for source ids (..., n) and decoder input ids (..., m)."""
+    """Logits (..., m, vocab_size) for source ids (..., n) and decoder input ids (..., m).
+
+    >>> import numpy as np
+    >>> from mathlib import example
+    >>> forward(np.array([3, 4]), np.array([1, 6, 7]), example.PARAMS).shape
+    (3, 10)
+    """
     memory = encode(src_ids, params, cache)
     memory_mask = padding_mask(src_ids, params.config.pad_id)
     return decode(tgt_ids, memory, params, memory_mask, cache)
