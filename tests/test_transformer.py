@@ -355,3 +355,26 @@ def test_one_forward_pass_checks_its_data_once(monkeypatch):
     memory = T.encode(src, p)
     T.decode(tgt, memory, p, padding_mask(src))
     assert len(scans) == 3                     # memory out of encode; memory into decode; logits
+
+
+def test_a_door_checks_only_when_called_from_outside_and_shows_its_formula():
+    """Inside a door the formulas run as shown (no checks); a failed call leaves the next one checked;
+    show.code displays the formula itself (inspect unwraps the door)."""
+    import inspect
+    from mathlib import _checks, show
+    from mathlib.layers import layer_norm
+    for _ in range(2):                                        # the failed call leaves no door open
+        with pytest.raises(ValueError, match="x contains 1 non-finite"):
+            layer_norm(np.array([1.0, np.nan]), np.ones(2), np.zeros(2))
+        assert _checks._inside == 0
+    source = show.source(layer_norm)
+    assert "def layer_norm(x, gamma, beta, eps=EPS):" in source and "check" not in source
+    assert inspect.unwrap(layer_norm).__name__ == "layer_norm"
+    seen = []
+
+    def formula(x):
+        seen.append(_checks._inside)
+        return layer_norm(x, np.ones(2), np.zeros(2))         # inside: the formula, no check
+    door = _checks.checked(formula, lambda x: (np.asarray(x, dtype=float),))
+    door(np.array([[1.0, 2.0]]))
+    assert seen == [1]
