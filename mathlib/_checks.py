@@ -39,10 +39,11 @@ default is written once, in the formula.
 
 The doors: linear, softmax, layer_norm, feed_forward, scaled_dot_product_attention,
 multi_head_attention, one_hot, embed, positional_encoding, embed_with_positions,
-encode, decode, forward, generate, greedy_decode, sample_decode and
-sample_probabilities. The functions between them (encoder_layer, decoder_layer,
-the stacks, add_and_norm, output_logits, split_heads, merge_heads) trust their
-inputs. A failed call changes nothing: no input is written to, and generation
+encode, decode, forward, grad.forward, cross_entropy, cross_entropy_backward,
+generate, greedy_decode, sample_decode and sample_probabilities. The functions
+between them (encoder_layer, decoder_layer, the stacks, add_and_norm,
+output_logits, split_heads, merge_heads) trust their inputs. A function you
+hand a door (generate's `choose`) runs inside it: what it calls is not checked. A failed call changes nothing: no input is written to, and generation
 checks every argument before it runs the encoder. tests/test_bad_input.py has
 a test per row.
 """
