@@ -7,6 +7,9 @@ mathlib.page.layout breaks lines with it.
 import dataclasses
 import re
 
+from .texfont import (BIG, CHAR_CLASS, DELIM_SIZES, GAPS, IGNORED, ITALIC, LIMITS, OPERATORS, ROMAN,  # noqa: F401
+                      SCALE, SPACES, SYMBOLS, THICK)
+
 
 def width(latex):
     """The estimated width, in em, of `latex` as MathJax draws it in display style.
@@ -25,86 +28,6 @@ DELIMS = {"bmatrix": ("[", "]"), "pmatrix": ("(", ")"), "Bmatrix": (r"\{", r"\}"
            "vmatrix": ("|", "|"), "Vmatrix": (r"\|", r"\|"), "matrix": (".", ".")}
 
 
-# --- the width estimate --------------------------------------------------------------
-# A small model of TeX's math layout as MathJax 3 does it (TeX fonts, in em): glyph widths,
-# the spacing between atom classes, script sizes, fractions, roots, delimiters sized to what
-# they enclose, matrices and aligned blocks. The glyph widths are MathJax's TeX font metrics,
-# grouped (rounded to about 0.01 em).
-
-def _widths(groups):
-    return {c: w for w, chars in groups.items() for c in chars}
-
-
-_ROMAN = _widths({.25: " ", .278: "il.,:;!'|[]", .306: "j", .333: "-", .35: "f", .361: "I", .389: "()t",
-                  .394: "rs", .444: "cez", .472: "?", .5: "0123456789ago/*\"`^~J", .528: "kqvxy",
-                  .556: "bdhnpuS", .611: "Z", .625: "L", .653: "F", .681: "EP", .708: "B",
-                  .722: "CTw", .736: "R", .75: "AHNUVXY", .764: "D", .778: "KOQ+=<>&@", .785: "G",
-                  .833: "m#%", .917: "M", 1.028: "W"})
-_ITALIC = _widths({.297: "l", .344: "i", .36: "t", .412: "j", .43: "bc", .455: "r", .465: "qzes",
-                   .48: "govy", .51: "pI", .525: "dka", .55: "f", .575: "uxh", .6: "n", .64: "JS",
-                   .7: "LTwZ", .755: "AFPBCROYEUVQ", .785: "G", .84: "DX", .885: "mHKN", 1.05: "WM"})
-_CHAR_CLASS = {"+": "bin", "-": "bin", "*": "bin", "=": "rel", "<": "rel", ">": "rel", ":": "rel",
-               ",": "punct", ";": "punct", "(": "open", "[": "open", ")": "close", "]": "close",
-               "!": "close", "?": "close"}
-_SYMBOLS = {   # command: (class, width)
-    r"\cdot": ("bin", .278), r"\times": ("bin", .778), r"\pm": ("bin", .778), r"\mp": ("bin", .778),
-    r"\div": ("bin", .778), r"\ast": ("bin", .5), r"\circ": ("bin", .5), r"\odot": ("bin", .778),
-    r"\oplus": ("bin", .778), r"\otimes": ("bin", .778), r"\setminus": ("bin", .5),
-    r"\approx": ("rel", .778), r"\neq": ("rel", .778), r"\ne": ("rel", .778), r"\leq": ("rel", .778),
-    r"\le": ("rel", .778), r"\geq": ("rel", .778), r"\ge": ("rel", .778), r"\equiv": ("rel", .778),
-    r"\sim": ("rel", .778), r"\propto": ("rel", .778), r"\in": ("rel", .667), r"\mid": ("rel", .278),
-    r"\to": ("rel", 1.0), r"\rightarrow": ("rel", 1.0), r"\leftarrow": ("rel", 1.0), r"\gets": ("rel", 1.0),
-    r"\Rightarrow": ("rel", 1.0), r"\mapsto": ("rel", 1.0), r"\longrightarrow": ("rel", 1.638),
-    r"\Longrightarrow": ("rel", 1.638), r"\iff": ("rel", 1.972), r"\colon": ("punct", .278),
-    r"\infty": ("ord", 1.0), r"\top": ("ord", .778), r"\bot": ("ord", .778), r"\partial": ("ord", .566),
-    r"\nabla": ("ord", .833), r"\ell": ("ord", .417), r"\prime": ("ord", .275), r"\emptyset": ("ord", .5),
-    r"\forall": ("ord", .556), r"\exists": ("ord", .556), r"\%": ("ord", .833), r"\#": ("ord", .833),
-    r"\_": ("ord", .5), r"\$": ("ord", .5), r"\&": ("ord", .778), r"\vert": ("ord", .278),
-    r"\|": ("ord", .5), r"\langle": ("open", .389), r"\rangle": ("close", .389), r"\{": ("open", .5),
-    r"\}": ("close", .5), r"\lbrack": ("open", .278), r"\rbrack": ("close", .278), r"\lvert": ("open", .278),
-    r"\rvert": ("close", .278), r"\cdots": ("inner", 1.172), r"\ldots": ("inner", 1.172),
-    r"\dots": ("inner", 1.172), r"\vdots": ("ord", .278), r"\ddots": ("inner", 1.282),
-    r"\alpha": ("ord", .64), r"\beta": ("ord", .566), r"\gamma": ("ord", .518), r"\delta": ("ord", .444),
-    r"\epsilon": ("ord", .406), r"\varepsilon": ("ord", .466), r"\zeta": ("ord", .438), r"\eta": ("ord", .497),
-    r"\theta": ("ord", .469), r"\iota": ("ord", .354), r"\kappa": ("ord", .576), r"\lambda": ("ord", .583),
-    r"\mu": ("ord", .603), r"\nu": ("ord", .494), r"\xi": ("ord", .438), r"\pi": ("ord", .57),
-    r"\rho": ("ord", .517), r"\sigma": ("ord", .571), r"\tau": ("ord", .437), r"\phi": ("ord", .596),
-    r"\varphi": ("ord", .654), r"\chi": ("ord", .626), r"\psi": ("ord", .651), r"\omega": ("ord", .622),
-    r"\Gamma": ("ord", .625), r"\Delta": ("ord", .833), r"\Theta": ("ord", .778), r"\Lambda": ("ord", .694),
-    r"\Xi": ("ord", .667), r"\Pi": ("ord", .75), r"\Sigma": ("ord", .722), r"\Phi": ("ord", .722),
-    r"\Psi": ("ord", .778), r"\Omega": ("ord", .722),
-}
-SPACES = {r"\quad": 1.0, r"\qquad": 2.0, r"\;": 5 / 18, r"\:": 2 / 9, r"\>": 2 / 9, r"\,": 1 / 6,
-           r"\!": -1 / 6, "\\ ": .25, "~": .25, r"\enspace": .5, r"\thinspace": 1 / 6}
-_OPERATORS = {r"\sin", r"\cos", r"\tan", r"\exp", r"\log", r"\ln", r"\max", r"\min", r"\arg",
-              r"\det", r"\dim", r"\lim", r"\sup", r"\inf", r"\argmax", r"\argmin", r"\tanh"}
-_LIMITS = {r"\max", r"\min", r"\lim", r"\sup", r"\inf", r"\argmax", r"\argmin", r"\sum", r"\prod"}
-_IGNORED = {r"\displaystyle", r"\textstyle", r"\scriptstyle", r"\scriptscriptstyle", r"\limits",
-            r"\nolimits", r"\nonumber", r"\notag", r"\left", r"\right", r"\middle"}
-_DELIM_SIZES = {   # widths of a delimiter at sizes normal, 1..4, extensible
-    "(": (.389, .458, .597, .736, .792, .875), ")": (.389, .458, .597, .736, .792, .875),
-    "[": (.278, .417, .472, .528, .583, .667), "]": (.278, .417, .472, .528, .583, .667),
-    r"\{": (.5, .583, .667, .75, .806, .889), r"\}": (.5, .583, .667, .75, .806, .889),
-    r"\langle": (.389, .472, .472, .528, .611, .611), r"\rangle": (.389, .472, .472, .528, .611, .611),
-    "|": (.278, .333, .333, .333, .333, .333), r"\|": (.5, .556, .556, .556, .556, .556),
-    ".": (0.0,) * 6,
-}
-_BIG = {r"\big": 1, r"\Big": 2, r"\bigg": 3, r"\Bigg": 4}
-_SCALE = (1.0, 1.0, .707, .5)      # display, text, script, scriptscript
-_THIN, _MED, _THICK = 1 / 6, 2 / 9, 5 / 18
-_GAPS = {   # (left class, right class): (space, also in script styles) -- TeXbook, chapter 18
-    ("ord", "op"): (_THIN, True), ("ord", "bin"): (_MED, False), ("ord", "rel"): (_THICK, False),
-    ("ord", "inner"): (_THIN, False), ("op", "ord"): (_THIN, True), ("op", "op"): (_THIN, True),
-    ("op", "rel"): (_THICK, False), ("op", "inner"): (_THIN, False), ("bin", "ord"): (_MED, False),
-    ("bin", "op"): (_MED, False), ("bin", "open"): (_MED, False), ("bin", "inner"): (_MED, False),
-    ("rel", "ord"): (_THICK, False), ("rel", "op"): (_THICK, False), ("rel", "open"): (_THICK, False),
-    ("rel", "inner"): (_THICK, False), ("close", "op"): (_THIN, True), ("close", "bin"): (_MED, False),
-    ("close", "rel"): (_THICK, False), ("close", "inner"): (_THIN, False),
-    ("inner", "ord"): (_THIN, False), ("inner", "op"): (_THIN, True), ("inner", "bin"): (_MED, False),
-    ("inner", "rel"): (_THICK, False), ("inner", "open"): (_THIN, False), ("inner", "punct"): (_THIN, False),
-    ("inner", "inner"): (_THIN, False),
-    **{("punct", c): (_THIN, False) for c in ("ord", "op", "rel", "open", "close", "punct", "inner")},
-}
 _TOKEN = re.compile(r"\\[A-Za-z]+|\\.|\s+|.", re.S)
 
 
@@ -193,12 +116,12 @@ def split_cells(toks, i, j):
 
 def _text_width(toks, i, j, style, bold=False):
     chars = "".join(t[1:] if t.startswith("\\") and len(t) == 2 else t for t in toks[i:j] if t not in "{}")
-    return sum(_ROMAN.get(c, .6) for c in re.sub(r"\s+", " ", chars)) * _SCALE[style] * (1.1 if bold else 1.0)
+    return sum(ROMAN.get(c, .6) for c in re.sub(r"\s+", " ", chars)) * SCALE[style] * (1.1 if bold else 1.0)
 
 
 def parse_atoms(toks, i, j, style, font="it"):
     """The atoms of the math list toks[i:j] in `style` (0 display .. 3 scriptscript)."""
-    s = _SCALE[style]
+    s = SCALE[style]
     atoms = []
     while i < j:
         t = toks[i]
@@ -238,8 +161,8 @@ def parse_atoms(toks, i, j, style, font="it"):
         i += 1
         if t in SPACES:
             atoms.append(_Atom("space", SPACES[t] * s, 0.0, start, i, what=t))
-        elif t in _SYMBOLS:
-            cls, w = _SYMBOLS[t]
+        elif t in SYMBOLS:
+            cls, w = SYMBOLS[t]
             atoms.append(_Atom(cls, w * s, 1.0, start, i))
         elif t in (r"\frac", r"\dfrac", r"\tfrac", r"\binom"):
             (a, b), i = _arg(toks, i, j)
@@ -247,7 +170,7 @@ def parse_atoms(toks, i, j, style, font="it"):
             part = {r"\dfrac": 1, r"\tfrac": 2}.get(t, min(style + 1, 3))    # numerator's style
             num, den = parse_atoms(toks, a, b, part), parse_atoms(toks, c, d, part)
             w = max(hlist_width(num, part), hlist_width(den, part)) + .44 * s
-            h = (max([x.h for x in num] or [1]) + max([x.h for x in den] or [1])) * _SCALE[part] + .2
+            h = (max([x.h for x in num] or [1]) + max([x.h for x in den] or [1])) * SCALE[part] + .2
             atoms.append(_Atom("ord" if t != r"\binom" else "inner", w, h, start, i))
         elif t == r"\sqrt":
             i = _skip_space(toks, i, j)
@@ -293,20 +216,20 @@ def parse_atoms(toks, i, j, style, font="it"):
         elif t in (r"\hspace", r"\kern", r"\mkern", r"\hskip"):
             (a, b), i = _arg(toks, i, j)
             atoms.append(_Atom("space", _length("".join(toks[a:b])) * s, 0.0, start, i, what=t))
-        elif t.rstrip("lrm") in _BIG and t[-1] in "lrm" or t in _BIG:
-            size = _BIG[t.rstrip("lrm") if t not in _BIG else t]
+        elif t.rstrip("lrm") in BIG and t[-1] in "lrm" or t in BIG:
+            size = BIG[t.rstrip("lrm") if t not in BIG else t]
             i = _skip_space(toks, i, j)
             d = toks[i] if i < j else "."
             i += 1
-            cls = {"l": "open", "r": "close"}.get(t[-1], _CHAR_CLASS.get(d, "ord"))
-            atoms.append(_Atom(cls, _DELIM_SIZES.get(d, _DELIM_SIZES["("])[size] * s, 1.0 + .4 * size, start, i))
+            cls = {"l": "open", "r": "close"}.get(t[-1], CHAR_CLASS.get(d, "ord"))
+            atoms.append(_Atom(cls, DELIM_SIZES.get(d, DELIM_SIZES["("])[size] * s, 1.0 + .4 * size, start, i))
         elif t in (r"\sum", r"\prod", r"\int"):
             w = {r"\sum": (1.444, 1.056), r"\prod": (1.278, .944), r"\int": (.944, .556)}[t][0 if style == 0 else 1]
             atoms.append(_Atom("op", w * s, 2.0 if style == 0 else 1.0, start, i, limits=style == 0 and t != r"\int"))
-        elif t in _OPERATORS:
-            atoms.append(_Atom("op", sum(_ROMAN.get(c, .5) for c in t[1:]) * s, 1.0, start, i,
-                               limits=style == 0 and t in _LIMITS))
-        elif t in _IGNORED:
+        elif t in OPERATORS:
+            atoms.append(_Atom("op", sum(ROMAN.get(c, .5) for c in t[1:]) * s, 1.0, start, i,
+                               limits=style == 0 and t in LIMITS))
+        elif t in IGNORED:
             if t in (r"\displaystyle", r"\textstyle", r"\scriptstyle", r"\scriptscriptstyle"):
                 new = {r"\displaystyle": 0, r"\textstyle": 1, r"\scriptstyle": 2, r"\scriptscriptstyle": 3}[t]
                 atoms.extend(parse_atoms(toks, i, j, new, font))
@@ -315,11 +238,11 @@ def parse_atoms(toks, i, j, style, font="it"):
             atoms.append(_Atom("ord", .8 * s, 1.0, start, i))       # unknown command: a guess
         else:
             c = t[-1]
-            cls = _CHAR_CLASS.get(c, "ord")
+            cls = CHAR_CLASS.get(c, "ord")
             if c.isalpha() and font in ("it", "bit"):
-                w = _ITALIC.get(c, .6) * (1.1 if font == "bit" else 1.0)
+                w = ITALIC.get(c, .6) * (1.1 if font == "bit" else 1.0)
             else:
-                w = .778 if c in "+-" else _ROMAN.get(c, .6)
+                w = .778 if c in "+-" else ROMAN.get(c, .6)
                 w *= 1.15 if font == "bf" else 1.0
             atoms.append(_Atom(cls, w * s, 1.0, start, i))
     for a in atoms:                               # scripts attached above: add their width
@@ -363,9 +286,9 @@ def _delimited(toks, i, j, style, atoms, font):
     lists = [parse_atoms(toks, a, b, style, font) for a, b in pieces]
     h = max([x.h for lst in lists for x in lst] or [1.0])
     size = 0 if h <= 1.2 else 1 if h <= 1.7 else 2 if h <= 2.1 else 3 if h <= 2.6 else 4 if h <= 3.1 else 5
-    s = _SCALE[style]
+    s = SCALE[style]
     w = sum(hlist_width(lst, style) for lst in lists)
-    w += sum(_DELIM_SIZES.get(d, _DELIM_SIZES["("])[size] * s for d in delims)
+    w += sum(DELIM_SIZES.get(d, DELIM_SIZES["("])[size] * s for d in delims)
     atoms.append(_Atom("inner", w, h + .2, start, k + 1))
     return k + 1
 
@@ -387,7 +310,7 @@ def _environment(toks, i, j, name, style, start, end):
             col_w[k] = max(col_w[k], cell_width(at, cell_style) if aligned and k % 2 else hlist_width(at, cell_style))
             hs.append(max([a.h for a in at] or [1.0]))
         row_h.append(max(1.2, max(hs)))
-    s = _SCALE[style]
+    s = SCALE[style]
     if aligned:
         gaps = sum(2.0 * s for k in range(1, n_cols) if k % 2 == 0)
     else:
@@ -397,14 +320,14 @@ def _environment(toks, i, j, name, style, start, end):
     if name in DELIMS or name == "cases":
         left, right = DELIMS.get(name, (r"\{", "."))
         size = 0 if h <= 1.2 else 1 if h <= 1.7 else 2 if h <= 2.1 else 3 if h <= 2.6 else 4 if h <= 3.1 else 5
-        w += (_DELIM_SIZES[left][size] + _DELIM_SIZES[right][size]) * s if name != "matrix" else 0
+        w += (DELIM_SIZES[left][size] + DELIM_SIZES[right][size]) * s if name != "matrix" else 0
     return _Atom("inner" if name in DELIMS and name != "matrix" else "ord", w, h, start, end, what=name)
 
 
 def cell_width(atoms, style):
     """A right-hand cell of `aligned`: a relation first keeps its space on the left ('&= x')."""
     real = classify_atoms(atoms)
-    return hlist_width(atoms, style) + (_THICK * _SCALE[style] if real and real[0].cls == "rel" else 0.0)
+    return hlist_width(atoms, style) + (THICK * SCALE[style] if real and real[0].cls == "rel" else 0.0)
 
 
 def classify_atoms(atoms):
@@ -424,9 +347,9 @@ def hlist_width(atoms, style):
     """The width of a math list: its atoms and the spaces TeX puts between their classes."""
     real = classify_atoms(atoms)
     w = sum(a.w for a in atoms)
-    scale = _SCALE[style]
+    scale = SCALE[style]
     for a, b in zip(real, real[1:]):
-        gap, in_scripts = _GAPS.get((a.cls, b.cls), (0.0, True))
+        gap, in_scripts = GAPS.get((a.cls, b.cls), (0.0, True))
         if style < 2 or in_scripts:
             w += gap * scale
     return w
