@@ -324,7 +324,7 @@ def test_the_sizes_table_matches_the_configs_and_names_the_fields():
     for symbol, meaning, code, here, paper in rows:
         field = code.strip("`")
         assert int(here) == getattr(example.CONFIG, field), f"{symbol}: Here {here}"
-        assert int(paper) == getattr(T.Config.base(), field), f"{symbol}: Paper {paper}"
+        assert int(paper) == getattr(T.Config(), field), f"{symbol}: Paper {paper}"
     assert any(r[2] == "`vocab_size`" and int(r[3]) == len(example.VOCAB) for r in rows)
     assert "](appendices/b-notation.qmd)" in section(PREFACE, "Notation"), "the notation section links appendix B"
 
