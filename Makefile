@@ -58,11 +58,16 @@ $(VENV)/.installed-%: pyproject.toml | $(PY)
 lab: $(VENV)/.installed-lab
 	cd chapters && ../$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
+# Both suites spread over the machine's cores (pytest-xdist; JOBS=1 runs in one process).
+# --dist loadfile keeps each file on one worker: a notebook's cells run in order in one kernel.
+JOBS ?= auto
+XDIST := $(if $(filter 1,$(JOBS)),,-n $(JOBS) --dist loadfile)
+
 test: $(VENV)/.installed-test
-	$(NBVAL_ENV) $(PY) -m pytest $(NBVAL_OPTS) $(PYTEST_ARGS) tests mathlib chapters appendices
+	$(NBVAL_ENV) $(PY) -m pytest $(XDIST) $(NBVAL_OPTS) $(PYTEST_ARGS) tests mathlib chapters appendices
 
 unit: $(VENV)/.installed-test
-	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS) tests mathlib
+	$(PY) -m pytest $(XDIST) -m "not slow" $(PYTEST_ARGS) tests mathlib
 
 execute: $(VENV)/.installed-test
 	$(NBVAL_ENV) $(PY) tools/execute.py $(CHAPTER_FILES)

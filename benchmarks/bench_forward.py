@@ -75,11 +75,14 @@ def matmul_gflops(size=2048, repeats=5):
 def linear_trick(repeats=7):
     """What linear's one speed trick buys (mathlib/layers.py): (8, 128, 512) @ (512, 2048) + b as one
     2-D matrix product with the bias added in place, against numpy's stacked matmul: the timings."""
+    import inspect
+
     from mathlib import layers
+    formula = inspect.unwrap(layers.linear)          # the formula, without the door's checks
     rng = np.random.default_rng(2)
     x = rng.standard_normal((8, 128, 512), dtype=np.float32)
     W, b = rng.standard_normal((512, 2048), dtype=np.float32), rng.standard_normal(2048, dtype=np.float32)
-    return timings([lambda: layers.linear.unchecked(x, W, b), lambda: x @ W + b], repeats, pause=0.1)
+    return timings([lambda: formula(x, W, b), lambda: x @ W + b], repeats, pause=0.1)
 
 
 def import_time(repeats=9):

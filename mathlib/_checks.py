@@ -2,11 +2,15 @@
 
 A public function that takes data from a caller is a *door*: at the bottom of
 its module, `f = checked(f, args_of_f)` makes `f(...)` check its arguments,
-run the formula, and look once at the result. `f.unchecked` is the formula
-alone; the layers inside the stack call it, because their data were checked
-where they entered (encode, decode, forward) and the parameters when they
-were built. So one forward pass of the model checks the token ids and its
-result once each, not every layer's input again.
+run the formula, and look once at the result, when the call comes from
+outside mathlib. Called from inside another door (the layers inside the
+stack, softmax inside attention), f runs its formula and nothing else: the
+data were checked where they entered (encode, decode, forward) and the
+parameters when they were built. So the formulas call each other by their
+plain names, and one forward pass of the model checks the token ids and its
+result once each, not every layer's input again. A check function takes
+every argument of its formula, defaults filled in from the formula: each
+default is written once, in the formula.
 
 | problem                                          | example                                      | raised by            | error      |
 |--------------------------------------------------|----------------------------------------------|----------------------|------------|
@@ -35,34 +39,49 @@ result once each, not every layer's input again.
 
 The doors: linear, softmax, layer_norm, feed_forward, scaled_dot_product_attention,
 multi_head_attention, one_hot, embed, positional_encoding, embed_with_positions,
-encode, decode, forward, generate, greedy_decode, sample_decode and
-sample_probabilities. The functions between them (encoder_layer, decoder_layer,
-the stacks, add_and_norm, output_logits, split_heads, merge_heads) trust their
-inputs. A failed call changes nothing: no input is written to, and generation
+encode, decode, forward, grad.forward, cross_entropy, cross_entropy_backward,
+generate, greedy_decode, sample_decode and sample_probabilities. The functions
+between them (encoder_layer, decoder_layer, the stacks, add_and_norm,
+output_logits, split_heads, merge_heads) trust their inputs. A function you
+hand a door (generate's `choose`) runs inside it: what it calls is not checked. A failed call changes nothing: no input is written to, and generation
 checks every argument before it runs the encoder. tests/test_bad_input.py has
 a test per row.
 """
 import dataclasses
 import functools
+import inspect
 
 import numpy as np
 
+_inside = 0     # how many doors the running call has come through (one thread at a time)
+
 
 def checked(formula, check, result=True):
-    """The door of `formula`: check(*args, **kwargs) raises ValueError or returns the
-    arguments (converted where needed), then the formula runs on them. With `result`,
-    an array result (or a tuple of them) holding NaN or inf raises ValueError: some
-    step overflowed. door.unchecked is the formula itself."""
+    """The door of `formula`. Called from outside mathlib: check(every argument, defaults
+    filled in from the formula) raises ValueError or returns the arguments (converted
+    where needed), the formula runs on them, and with `result` an array result (or a
+    tuple of them) holding NaN or inf raises ValueError: some step overflowed. Called
+    from inside a door: the formula alone. inspect.unwrap(door) is the formula."""
+    signature = inspect.signature(formula)
+
     @functools.wraps(formula)
     def door(*args, **kwargs):
-        out = formula(*check(*args, **kwargs))
+        global _inside
+        if _inside:
+            return formula(*args, **kwargs)
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        _inside += 1
+        try:
+            out = formula(*check(*bound.args))
+        finally:
+            _inside -= 1
         if result:
             for a in out if isinstance(out, tuple) else (out,):
                 if isinstance(a, np.ndarray) and a.dtype.kind == "f" and not finite(a):
                     raise ValueError(f"{formula.__name__} overflowed: its result holds NaN or inf although its "
                                      f"inputs are finite (shape {a.shape}, dtype {a.dtype})")
         return out
-    door.unchecked = formula
     return door
 
 
@@ -174,3 +193,68 @@ def parameters(p, matrices):
             raise ValueError(f"{f.name} must be a matrix (d_in, d_out), got shape {a.shape}")
         if a is not value:
             setattr(p, f.name, a)
+
+
+def positive_number(name, v):
+    """v, if it is a real number > 0 (layer norm's eps)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float, np.floating)) or not v > 0:
+        raise ValueError(f"{name} must be a positive number, got {v!r}")
+    return v
+
+
+def softmax_input(x, axis=-1):
+    """x as a floating array whose every row along `axis` has a finite maximum
+    (no NaN, no +inf, not every entry -inf: masked -inf scores are fine)."""
+    x = np.asarray(x)
+    if x.dtype.kind != "f":
+        if x.dtype.kind not in "iub":
+            raise ValueError(f"x must be a real numeric array, got dtype {x.dtype}")
+        x = x.astype(np.float64)
+    m = x.max(axis=axis)       # a row's max is NaN if it holds a NaN, +inf if an +inf, -inf if nothing else
+    if not np.isfinite(m).all():
+        if np.isnan(m).any():
+            raise ValueError(f"softmax input contains NaN; shape {x.shape}")
+        if (m == np.inf).any():
+            raise ValueError(f"softmax input contains +inf; shape {x.shape}")
+        raise ValueError(f"softmax over a row that is entirely -inf (every position masked); shape {x.shape}")
+    return x
+
+
+# --- the model's doors: token ids and parameters (transformer, grad, generate) -------------
+
+def model(params):
+    """params, if it is a TransformerParams (checked against its config when it was built)."""
+    from .params import TransformerParams
+    if not isinstance(params, TransformerParams):
+        raise ValueError(f"params must be TransformerParams (e.g. init_params(config, rng)), "
+                         f"got {type(params).__name__}")
+    return params
+
+
+def model_ids(name, ids, params):
+    """Token ids for the model: integers below vocab_size, 1 to config.max_len of them."""
+    c = model(params).config
+    return token_ids(name, ids, c.vocab_size, max_len=c.max_len)
+
+
+def source_ids(src_ids, params):
+    """Source ids for the encoder: not a sequence of only padding (its queries would see no key)."""
+    src_ids = model_ids("src_ids", src_ids, params)
+    if not (src_ids != params.config.pad_id).any(axis=-1).all():
+        raise ValueError("src_ids: a sequence is only padding, so the mask hides every key from its queries")
+    return src_ids
+
+
+def target_ids(tgt_ids, params):
+    """Decoder input ids: not starting with padding (position 0 would see no key)."""
+    tgt_ids = model_ids("tgt_ids", tgt_ids, params)
+    if (tgt_ids[..., 0] == params.config.pad_id).any():
+        raise ValueError("tgt_ids: a sequence starts with padding, so the mask hides every key from position 0")
+    return tgt_ids
+
+
+def model_inputs(src_ids, tgt_ids, params):
+    """Source and decoder input ids for forward, their batch dimensions broadcasting."""
+    src_ids, tgt_ids = source_ids(src_ids, params), target_ids(tgt_ids, params)
+    batch(["src_ids", "tgt_ids"], [src_ids, tgt_ids], [1, 1])
+    return src_ids, tgt_ids

@@ -1,18 +1,17 @@
 """Attention: softmax, masks, scaled dot-product attention, multi-head attention.
 
 Masks are boolean everywhere in mathlib, True where a query may look at a key.
-Each function is its formula, one line per step. What a caller hands in is
-checked at the bottom of this file, once (mathlib/_checks.py); `f.unchecked`
-is f without that check, for data that were checked where they entered.
+Each function is its formula, one line per step. mathlib checks what you
+hand it at the door (the bottom of this file, mathlib/_checks.py); inside
+the model the formulas run as shown.
 """
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from . import _checks, layers
-
-linear = layers.linear.unchecked     # x W + b; the data were checked where they entered
+from . import _checks
+from .layers import linear, record
 
 
 def softmax(x, axis=-1):
@@ -59,7 +58,7 @@ def scaled_dot_product_attention(Q, K, V, mask=None):
     scores = Q @ np.swapaxes(K, -1, -2) / math.sqrt(d_k)  # (.., n_q, n_k)
     if mask is not None:
         scores = np.where(mask, scores, -np.inf)     # hidden: weight 0
-    weights = softmax.unchecked(scores, axis=-1)     # rows sum to 1
+    weights = softmax(scores, axis=-1)               # rows sum to 1
     return weights @ V, weights
 
 
@@ -110,7 +109,7 @@ def merge_heads(X):
     return np.swapaxes(X, -2, -3).reshape(*lead, n, h * d)
 
 
-def multi_head_attention(X_q, X_kv, p, mask=None):
+def multi_head_attention(X_q, X_kv, p, mask=None, cache=None):
     """Concat(head_1 … head_h) W_O, head_j = Attention(Q_j, K_j, V_j),
     Q_j = X_q W_Q^j, K_j = X_kv W_K^j, V_j = X_kv W_V^j (plus the biases).
 
@@ -127,30 +126,20 @@ def multi_head_attention(X_q, X_kv, p, mask=None):
     V = split_heads(linear(X_kv, p.W_V, p.b_V), h)   # (..., h, n_k, d_v)
     if mask is not None:
         mask = np.expand_dims(mask, -3)             # one mask, every head
-    heads, weights = scaled_dot_product_attention.unchecked(Q, K, V, mask)
-    out = linear(merge_heads(heads), p.W_O, p.b_O)   # (..., n_q, d_model)
+    heads, weights = scaled_dot_product_attention(Q, K, V, mask)
+    concat = merge_heads(heads)                     # (..., n_q, h·d_v)
+    out = linear(concat, p.W_O, p.b_O)              # (..., n_q, d_model)
+    record(cache, (X_q, X_kv, p, Q, K, V, weights, concat))
     return out, weights
 
 
 # --- the doors: each public function above checks what it is given, once ----------------
 
-def _softmax_args(x, axis=-1):
-    x = np.asarray(x)
-    if x.dtype.kind != "f":
-        if x.dtype.kind not in "iub":
-            raise ValueError(f"x must be a real numeric array, got dtype {x.dtype}")
-        x = x.astype(np.float64)
-    m = x.max(axis=axis)       # a row's max is NaN if it holds a NaN, +inf if an +inf, -inf if nothing else
-    if not np.isfinite(m).all():
-        if np.isnan(m).any():
-            raise ValueError(f"softmax input contains NaN; shape {x.shape}")
-        if (m == np.inf).any():
-            raise ValueError(f"softmax input contains +inf; shape {x.shape}")
-        raise ValueError(f"softmax over a row that is entirely -inf (every position masked); shape {x.shape}")
-    return x, axis
+def _softmax_args(x, axis):
+    return _checks.softmax_input(x, axis), axis
 
 
-def _attention_args(Q, K, V, mask=None):
+def _attention_args(Q, K, V, mask):
     Q, K, V = (_checks.float_array(n, a) for n, a in (("Q", Q), ("K", K), ("V", V)))
     for name, a in (("Q", Q), ("K", K), ("V", V)):
         _checks.ndim_at_least(name, a, 2, "(n, d)")
@@ -164,7 +153,7 @@ def _attention_args(Q, K, V, mask=None):
     return Q, K, V, mask
 
 
-def _multi_head_args(X_q, X_kv, p, mask=None):
+def _multi_head_args(X_q, X_kv, p, mask, cache):
     if not isinstance(p, AttentionParams):
         raise ValueError(f"p must be AttentionParams, got {type(p).__name__}")
     X_q, X_kv = _checks.float_array("X_q", X_q), _checks.float_array("X_kv", X_kv)
@@ -175,7 +164,7 @@ def _multi_head_args(X_q, X_kv, p, mask=None):
     lead = _checks.batch(["X_q", "X_kv"], [X_q, X_kv], [2, 2])
     if mask is not None:
         mask = _checks.mask(mask, X_q.shape[-2], X_kv.shape[-2], lead)
-    return X_q, X_kv, p, mask
+    return X_q, X_kv, p, mask, cache
 
 
 softmax = _checks.checked(softmax, _softmax_args, result=False)

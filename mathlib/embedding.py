@@ -1,7 +1,7 @@
 """Token embeddings: one-hot vectors, and the lookup that equals one-hot × matrix.
 
-The ids and the table are checked at the bottom of this file, once; `embed.unchecked`
-is the lookup alone, for ids that were checked where they entered.
+mathlib checks what you hand it at the door (the bottom of this file,
+mathlib/_checks.py); inside the model the lookup runs as shown.
 """
 import numpy as np
 

@@ -9,13 +9,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _checks, attention, transformer
-from .attention import padding_mask
-
-# The generation loop hands encode and decode ids it checked itself (below).
-encode = transformer.encode.unchecked
-decode = transformer.decode.unchecked
-softmax = attention.softmax.unchecked
+from . import _checks
+from .attention import padding_mask, softmax
+from .transformer import decode, encode
 
 
 @dataclass
@@ -76,19 +72,18 @@ def sample_probabilities(logits, temperature=1.0, top_k=None):
 def sample_decode(src_ids, params, sos_id, eos_id, rng, max_len=10, temperature=1.0, top_k=None):
     """Like greedy_decode, but draw each token with `rng` from sample_probabilities(logits, temperature, top_k)."""
     def draw(logits):
-        p = sample_probabilities.unchecked(logits, temperature, top_k)
+        p = sample_probabilities(logits, temperature, top_k)
         return int(rng.choice(len(p), p=p)), p
     return generate(src_ids, params, sos_id, eos_id, max_len, draw)
 
 
 # --- the doors: every argument is checked before the encoder runs, so nothing is half done.
-# greedy_decode and sample_decode reach them through generate.
 
 def _generate_args(src_ids, params, sos_id, eos_id, max_len, choose):
     src_ids = np.asarray(src_ids)
     if src_ids.ndim != 1:
         raise ValueError(f"src_ids must be one sentence (n,), got shape {src_ids.shape}")
-    src_ids, params = transformer._encode_args(src_ids, params)
+    src_ids = _checks.source_ids(src_ids, params)
     c = params.config
     if _checks.positive_int("max_len", max_len) > c.max_len:
         raise ValueError(f"max_len={max_len} would feed the decoder {max_len} positions, more than "
@@ -100,8 +95,12 @@ def _generate_args(src_ids, params, sos_id, eos_id, max_len, choose):
     return src_ids, params, sos_id, eos_id, max_len, choose
 
 
-def _sampling_args(logits, temperature=1.0, top_k=None):
-    logits, _ = attention._softmax_args(logits)
+def _greedy_args(src_ids, params, sos_id, eos_id, max_len):
+    return _generate_args(src_ids, params, sos_id, eos_id, max_len, None)[:-1]
+
+
+def _sampling_args(logits, temperature, top_k):
+    logits = _checks.softmax_input(logits)
     if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not 0 < temperature < np.inf:
         raise ValueError(f"temperature must be a number > 0, got {temperature!r}")
     if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer))
@@ -110,13 +109,15 @@ def _sampling_args(logits, temperature=1.0, top_k=None):
     return logits, temperature, top_k
 
 
-def _sample_decode_args(src_ids, params, sos_id, eos_id, rng, max_len=10, temperature=1.0, top_k=None):
+def _sample_decode_args(src_ids, params, sos_id, eos_id, rng, max_len, temperature, top_k):
     if not isinstance(rng, np.random.Generator):
         raise TypeError("rng must be a np.random.Generator, e.g. np.random.default_rng(0)")
-    _sampling_args(np.zeros(transformer._params(params).config.vocab_size), temperature, top_k)
+    _sampling_args(np.zeros(_checks.model(params).config.vocab_size), temperature, top_k)
+    src_ids, params, sos_id, eos_id, max_len = _greedy_args(src_ids, params, sos_id, eos_id, max_len)
     return src_ids, params, sos_id, eos_id, rng, max_len, temperature, top_k
 
 
 generate = _checks.checked(generate, _generate_args, result=False)
+greedy_decode = _checks.checked(greedy_decode, _greedy_args, result=False)
 sample_probabilities = _checks.checked(sample_probabilities, _sampling_args, result=False)
 sample_decode = _checks.checked(sample_decode, _sample_decode_args, result=False)

@@ -7,36 +7,30 @@ inputs and parameters: the chain rule, one line per step, no autograd.
 
 * The primitives' backward passes take the arrays their forward saw
   (`linear_backward(d_y, x, W)`, `softmax_backward(d_y, y)`, ...).
-* The layers run for training through a *training forward*
-  (`encoder_layer_forward`, ...): the same primitives as
-  mathlib.transformer in the same order (a test checks that the logits are
-  identical to the last bit), dropout if asked, and a cache, the
-  intermediate arrays that the backward pass reads.
+* Training runs the model of chapters 3-9 itself: `forward` calls
+  transformer.forward with a cache (a Tape), in which every layer records
+  the arrays its backward pass reads and through which dropout runs. A
+  layer's backward takes that layer's records (`*_backward(d_out, cache)`).
 * `forward` and `backward` do the whole model. The gradients come back in
   the parameters' own dataclasses (a TransformerParams of gradients), so
   every parameter finds its gradient at the same place.
 
-`numerical_gradient` (central finite differences) checks all of it.
+`numerical_gradient` (central finite differences, mathlib/gradcheck.py)
+checks all of it.
 """
 import math
 from collections import namedtuple
 from dataclasses import dataclass
+from itertools import islice
 
 import numpy as np
 
-from . import _checks, attention, layers, transformer
-from .attention import (AttentionParams, causal_mask, merge_heads,
-                        padding_mask, split_heads)
-from .layers import FeedForwardParams, LayerNormParams, relu
-from .transformer import (DecoderLayerParams, EncoderLayerParams,
-                          TransformerParams)
-
-# The formulas of the inference forward, without their door checks: the data
-# were checked where they entered (grad.forward), the parameters when built.
-linear = layers.linear.unchecked
-layer_norm = layers.layer_norm.unchecked
-attention_formula = attention.scaled_dot_product_attention.unchecked
-embed_with_positions = transformer.embed_with_positions.unchecked
+from . import _checks, transformer
+from .attention import AttentionParams, merge_heads, split_heads
+from .layers import EPS, FeedForwardParams, LayerNormParams, layer_norm
+from .params import (DecoderLayerParams, EncoderLayerParams,
+                     TransformerParams)
+from .gradcheck import numerical_gradient, relative_error  # noqa: F401
 
 
 def gradients(kind, **fields):
@@ -117,7 +111,7 @@ def merge_heads_backward(d_concat, n_heads):
     return split_heads(d_concat, n_heads)
 
 
-def layer_norm_backward(d_y, x, gamma, eps=1e-5):
+def layer_norm_backward(d_y, x, gamma, eps=EPS):
     """y = x̂ · gamma + beta, x̂ = (x − mean) / σ, σ = √(var + eps).
 
     d_y, x: (..., d); gamma: (d,). With g = d_y · gamma (mean and var
@@ -172,10 +166,27 @@ def embedding_backward(d_X, ids, vocab_size, scale=1.0):
     return d_table * scale if scale != 1 else d_table
 
 
-# --- layers: a training forward that keeps a cache, and its backward ----
+# --- the layers' backward passes, reading what the forward recorded ----
 
-# What each training forward keeps for its backward pass, by name (S1, S2,
-# S3 are the residual sums before each layer norm; keep* the dropout masks).
+class Tape(list):
+    """The cache of one training forward pass: transformer.forward(...,
+    cache=tape) runs the inference model, and each layer appends to the
+    tape what its backward pass reads (mathlib.layers.record); dropout
+    (rate p_drop, masks from rng) runs through tape.dropout."""
+
+    def __init__(self, p_drop=0.0, rng=None):
+        super().__init__()
+        self.p_drop, self.rng = p_drop, rng
+
+    def dropout(self, x):
+        x, keep = dropout(x, self.p_drop, self.rng)
+        self.append(keep)
+        return x
+
+
+# What each layer records, in the order it records it (S1, S2, S3 are the
+# residual sums before each layer norm; keep* the dropout masks, None
+# without dropout). A layer's cache starts with its parameters.
 AttentionCache = namedtuple("AttentionCache",
                             "X_q X_kv p Q K V weights concat")
 FeedForwardCache = namedtuple("FeedForwardCache", "x hidden active p")
@@ -184,20 +195,6 @@ EncoderLayerCache = namedtuple("EncoderLayerCache",
 DecoderLayerCache = namedtuple(
     "DecoderLayerCache",
     "p self_attn keep1 S1 cross_attn keep2 S2 ffn keep3 S3")
-
-def multi_head_attention_forward(X_q, X_kv, p, mask=None):
-    """multi_head_attention, keeping what the backward needs.
-    → out (..., n_q, d_model), cache."""
-    h = p.n_heads
-    Q = split_heads(linear(X_q, p.W_Q, p.b_Q), h)     # (..., h, n_q, d_k)
-    K = split_heads(linear(X_kv, p.W_K, p.b_K), h)    # (..., h, n_k, d_k)
-    V = split_heads(linear(X_kv, p.W_V, p.b_V), h)    # (..., h, n_k, d_v)
-    if mask is not None:
-        mask = np.expand_dims(mask, -3)               # one mask, every head
-    heads, weights = attention_formula(Q, K, V, mask)
-    concat = merge_heads(heads)                       # (..., n_q, h·d_v)
-    out = linear(concat, p.W_O, p.b_O)
-    return out, AttentionCache(X_q, X_kv, p, Q, K, V, weights, concat)
 
 
 def multi_head_attention_backward(d_out, cache):
@@ -221,14 +218,6 @@ def multi_head_attention_backward(d_out, cache):
     return d_X_q, d_X_k + d_X_v, grads       # K and V both read X_kv: add
 
 
-def feed_forward_forward(x, p):
-    """FFN(x) = max(0, x W1 + b1) W2 + b2, keeping what the backward needs.
-    → out (..., n, d_model), cache."""
-    hidden = linear(x, p.W1, p.b1)             # (..., n, d_ff), before ReLU
-    active = relu(hidden)
-    return linear(active, p.W2, p.b2), FeedForwardCache(x, hidden, active, p)
-
-
 def feed_forward_backward(d_out, cache):
     """d_out: (..., n, d_model) → d_x (..., n, d_model) and a
     FeedForwardParams of gradients."""
@@ -250,27 +239,6 @@ def _norm_backward(d_y, S, norm):
                           eps=norm.eps)
 
 
-def encoder_layer_forward(X, p, mask=None, p_drop=0.0, rng=None):
-    """One encoder block for training, with dropout on each sub-layer's
-    output before the residual sum (paper §5.4):
-
-        S1 = X + Dropout(SelfAttn(X));    X1 = LN(S1)
-        S2 = X1 + Dropout(FFN(X1));       out = LN(S2)
-
-    X: (..., n, d_model); mask as for transformer.encoder_layer.
-    → out (..., n, d_model), cache.
-    """
-    A, attn = multi_head_attention_forward(X, X, p.self_attn, mask)
-    A, keep1 = dropout(A, p_drop, rng)
-    S1 = X + A                                         # the residual sum
-    X1 = _norm(S1, p.norm1)
-    F, ffn = feed_forward_forward(X1, p.ffn)
-    F, keep2 = dropout(F, p_drop, rng)
-    S2 = X1 + F
-    return _norm(S2, p.norm2), EncoderLayerCache(p, attn, keep1, S1, ffn,
-                                                 keep2, S2)
-
-
 def encoder_layer_backward(d_out, cache):
     """d_out: (..., n, d_model) → d_X (..., n, d_model) and an
     EncoderLayerParams of gradients.
@@ -289,37 +257,6 @@ def encoder_layer_backward(d_out, cache):
     d_X = d_S1 + d_X_q + d_X_kv                        # S1 = X + Attn(X, X)
     return d_X, gradients(EncoderLayerParams, self_attn=g_attn,
                           norm1=g_norm1, ffn=g_ffn, norm2=g_norm2)
-
-
-def decoder_layer_forward(Y, memory, p, self_mask=None, memory_mask=None,
-                          p_drop=0.0, rng=None):
-    """One decoder block for training, dropout on each sub-layer's output:
-
-        S1 = Y + Dropout(MaskedSelfAttn(Y));        Y1 = LN(S1)
-        S2 = Y1 + Dropout(CrossAttn(Y1, memory));   Y2 = LN(S2)
-        S3 = Y2 + Dropout(FFN(Y2));                 out = LN(S3)
-
-    Y: (..., m, d_model); memory: (..., n, d_model); self_mask None means
-    causal. → out (..., m, d_model), cache.
-    """
-    if self_mask is None:
-        self_mask = causal_mask(Y.shape[-2])
-    A, self_attn = multi_head_attention_forward(Y, Y, p.self_attn,
-                                                self_mask)
-    A, keep1 = dropout(A, p_drop, rng)
-    S1 = Y + A
-    Y1 = _norm(S1, p.norm1)
-    C, cross_attn = multi_head_attention_forward(Y1, memory, p.cross_attn,
-                                                 memory_mask)
-    C, keep2 = dropout(C, p_drop, rng)
-    S2 = Y1 + C
-    Y2 = _norm(S2, p.norm2)
-    F, ffn = feed_forward_forward(Y2, p.ffn)
-    F, keep3 = dropout(F, p_drop, rng)
-    S3 = Y2 + F
-    cache = DecoderLayerCache(p, self_attn, keep1, S1, cross_attn, keep2,
-                              S2, ffn, keep3, S3)
-    return _norm(S3, p.norm3), cache
 
 
 def decoder_layer_backward(d_out, cache):
@@ -371,33 +308,21 @@ def forward(src_ids, tgt_ids, params, p_drop=0.0, rng=None):
 
     p_drop: dropout on E + PE and on every sub-layer's output (the paper
     uses 0.1), masks drawn from rng (np.random.Generator). With p_drop 0
-    the logits are exactly those of transformer.forward.
+    the logits are those of transformer.forward: it is the same function.
     """
-    c = params.config
-    src_mask = padding_mask(src_ids, c.pad_id)                 # (..., 1, n)
-    m = tgt_ids.shape[-1]
-    tgt_mask = causal_mask(m) & padding_mask(tgt_ids, c.pad_id)  # (.,m,m)
-
-    X = embed_with_positions(src_ids, params)
-    X, src_keep = dropout(X, p_drop, rng)
-    encoder = []
-    for p in params.encoder_layers:
-        X, layer_cache = encoder_layer_forward(X, p, src_mask, p_drop, rng)
-        encoder.append(layer_cache)
-    encoder_out = X
-    memory = _norm(X, params.encoder_norm) if c.final_norm else X
-
-    Y = embed_with_positions(tgt_ids, params)
-    Y, tgt_keep = dropout(Y, p_drop, rng)
-    decoder = []
-    for p in params.decoder_layers:
-        Y, layer_cache = decoder_layer_forward(Y, memory, p, tgt_mask,
-                                               src_mask, p_drop, rng)
-        decoder.append(layer_cache)
-    decoder_out = Y
-    if c.final_norm:
-        Y = _norm(Y, params.decoder_norm)
-    logits = linear(Y, params.W_out, params.b_out)
+    tape = Tape(p_drop, rng)
+    logits = transformer.forward(src_ids, tgt_ids, params, tape)
+    records = iter(tape)                        # in the order they were made
+    src_keep = next(records)
+    encoder = [EncoderLayerCache(p, *islice(records, 6))
+               for p in params.encoder_layers]
+    encoder_out, tgt_keep = next(records), next(records)
+    decoder = [DecoderLayerCache(p, *islice(records, 9))
+               for p in params.decoder_layers]
+    decoder_out = next(records)
+    Y = decoder_out                             # the output layer's input
+    if params.config.final_norm:
+        Y = _norm(decoder_out, params.decoder_norm)
     return logits, Cache(src_ids, tgt_ids, params, src_keep, encoder,
                          encoder_out, tgt_keep, decoder, decoder_out, Y)
 
@@ -448,53 +373,10 @@ def backward(d_logits, cache):
                      encoder_norm=encoder_norm, decoder_norm=decoder_norm)
 
 
-# --- the check: finite differences ----------------------------------------
-
-def numerical_gradient(f, x, h=1e-6):
-    """∂f/∂x by central differences, (f(x + h·e_i) − f(x − h·e_i)) / 2h for
-    every entry i of x.
-
-    f: a function of no arguments returning a number, which reads x;
-    x: a writable float64 array, nudged in place one entry at a time and
-    restored to the same bits. Returns an array of x's shape. The error
-    is about h² (the next term of the Taylor series) plus f's rounding
-    over h: about 1e-10 for h = 1e-6.
-
-    >>> x = np.array([1.0, -2.0])
-    >>> np.round(numerical_gradient(lambda: np.sum(x ** 3), x), 6).tolist()
-    [3.0, 12.0]
-    """
-    if x.dtype != np.float64:
-        raise ValueError(f"x must be float64 for a finite-difference "
-                         f"check, got {x.dtype}")
-    if not x.flags.writeable:
-        raise ValueError("x is read-only (e.g. mathlib.example.PARAMS): "
-                         "check a copy")
-    g = np.zeros_like(x)
-    for i in range(x.size):
-        old = x.flat[i]
-        x.flat[i] = old + h
-        f_plus = float(f())
-        x.flat[i] = old - h
-        f_minus = float(f())
-        x.flat[i] = old                            # the same bits again
-        g.flat[i] = (f_plus - f_minus) / (2 * h)
-    return g
-
-
-def relative_error(a, b):
-    """‖a − b‖ / max(‖a‖, ‖b‖): 0 when equal, about 1e-10 for a good
-    gradient check, of order 1 for unrelated arrays."""
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    scale = max(np.linalg.norm(a), np.linalg.norm(b))
-    return 0.0 if scale == 0 else float(np.linalg.norm(a - b) / scale)
-
-
 # --- the door: grad.forward checks what it is given, once -----------------
 
-def _forward_args(src_ids, tgt_ids, params, p_drop=0.0, rng=None):
-    src_ids, tgt_ids, params = transformer._forward_args(   # as the
-        src_ids, tgt_ids, params)                            # inference
+def _forward_args(src_ids, tgt_ids, params, p_drop, rng):
+    src_ids, tgt_ids = _checks.model_inputs(src_ids, tgt_ids, params)
     if (isinstance(p_drop, bool) or not isinstance(p_drop, (int, float))
             or not 0 <= p_drop < 1):
         raise ValueError(f"p_drop must be a number in [0, 1), "

@@ -46,7 +46,7 @@ import re
 import numpy as np
 
 from .attention import AttentionParams
-from .transformer import DecoderLayerParams, EncoderLayerParams, init_layer, init_params, map_arrays
+from .params import DecoderLayerParams, EncoderLayerParams, init_layer, init_params, map_arrays
 
 EMBEDDING = "embedding.weight"
 GENERATOR_WEIGHT = "generator.weight"
@@ -119,17 +119,6 @@ def attention_to_torch(p):
     if any(W.shape != (d_model, d_model) for W in (p.W_Q, p.W_K, p.W_V)):
         raise ValueError(f"W_Q, W_K, W_V have shapes {p.W_Q.shape}, {p.W_K.shape}, {p.W_V.shape}; "
                          f"torch.nn.MultiheadAttention needs ({d_model}, {d_model}), i.e. n_heads·d_k = d_model")
-    return _export(p)
-
-
-def encoder_layer_to_torch(p):
-    """EncoderLayerParams → the state_dict of one torch.nn.TransformerEncoderLayer."""
-    return _export(p)
-
-
-def decoder_layer_to_torch(p):
-    """DecoderLayerParams → the state_dict of one torch.nn.TransformerDecoderLayer
-    (torch calls the cross-attention `multihead_attn`)."""
     return _export(p)
 
 

@@ -1,14 +1,17 @@
 """The small layers: linear, ReLU, the position-wise feed-forward network, layer norm.
 
-Each function is its formula. What a caller hands in is checked at the bottom
-of this file, once (mathlib/_checks.py); `f.unchecked` is f without that
-check, for callers whose data are already checked (the layers of the stack).
+Each function is its formula. mathlib checks what you hand it at the door
+(the bottom of this file, mathlib/_checks.py); inside the model the formulas
+run as shown. `cache` is for training only (mathlib.grad): a layer given one
+adds to it what backpropagation reads, and add_and_norm applies dropout.
 """
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import _checks
+
+EPS = 1e-5     # layer norm's eps, added to the variance: the one default (torch's too)
 
 
 def linear(x, W, b=None):
@@ -49,30 +52,34 @@ class FeedForwardParams:
             _checks.shape(name, getattr(self, name), want)
 
 
-def feed_forward(x, p):
+def feed_forward(x, p, cache=None):
     """FFN(x) = max(0, x W1 + b1) W2 + b2, the same weights everywhere.
 
     x: (..., n, d_model) → (..., n, d_model); hidden: (..., n, d_ff).
     """
-    hidden = relu(linear.unchecked(x, p.W1, p.b1))   # (..., n, d_ff)
-    return linear.unchecked(hidden, p.W2, p.b2)      # (..., n, d_model)
+    pre = linear(x, p.W1, p.b1)             # (..., n, d_ff)
+    hidden = relu(pre)                      # max(0, ·)
+    out = linear(hidden, p.W2, p.b2)        # (..., n, d_model)
+    record(cache, (x, pre, hidden, p))
+    return out
 
 
 @dataclass
 class LayerNormParams:
-    """gamma, beta: (d_model,), starting at 1 and 0; eps: added to the variance. Checked when built."""
+    """gamma, beta: (d_model,), starting at 1 and 0; eps: added to the variance
+    (config.eps). Checked when built."""
     gamma: np.ndarray
     beta: np.ndarray
-    eps: float = 1e-5
+    eps: float
 
     def __post_init__(self):
         _checks.parameters(self, matrices=())
         _checks.ndim_at_least("gamma", self.gamma, 1, "(d_model,)")
         _checks.shape("beta", self.beta, self.gamma.shape)
-        _check_eps(self.eps)
+        _checks.positive_number("eps", self.eps)
 
 
-def layer_norm(x, gamma, beta, eps=1e-5):
+def layer_norm(x, gamma, beta, eps=EPS):
     """(x − mean) / √(var + eps) · gamma + beta over the last axis.
 
     var is the population variance (divide by d, not d − 1); eps sits
@@ -83,19 +90,35 @@ def layer_norm(x, gamma, beta, eps=1e-5):
     return centred / np.sqrt(var + eps) * gamma + beta   # eps in the root
 
 
-def add_and_norm(x, sublayer_out, norm):
+def add_and_norm(x, sublayer_out, norm, cache=None):
     """LayerNorm(x + Sublayer(x)), the paper's "Add & Norm": the residual
     connection, then layer norm with norm's gamma, beta and eps.
 
-    x, sublayer_out: (..., n, d_model) → (..., n, d_model).
+    x, sublayer_out: (..., n, d_model) → (..., n, d_model). In training,
+    dropout hits the sub-layer's output before the sum (paper §5.4).
     """
-    s = x + sublayer_out                                    # the residual
-    return layer_norm.unchecked(s, norm.gamma, norm.beta, norm.eps)
+    s = x + dropout(sublayer_out, cache)                    # the residual
+    record(cache, s)
+    return layer_norm(s, norm.gamma, norm.beta, norm.eps)
+
+
+# --- training's cache (mathlib.grad): at inference, cache is None and nothing happens -------
+
+def record(cache, value):
+    """Training: add `value` to the cache, for the backward pass to read."""
+    if cache is not None:
+        cache.append(value)
+
+
+def dropout(x, cache):
+    """Training: cache.dropout(x) zeroes entries at the rate of training's
+    p_drop and records the mask (grad.dropout). Inference: x itself."""
+    return x if cache is None else cache.dropout(x)
 
 
 # --- the doors: each public function above checks what it is given, once ----------------
 
-def _linear_args(x, W, b=None):
+def _linear_args(x, W, b):
     x, W = _checks.float_array("x", x), _checks.float_array("W", W)
     if W.ndim != 2:
         raise ValueError(f"W must be a matrix (d_in, d_out), got shape {W.shape}")
@@ -107,7 +130,7 @@ def _linear_args(x, W, b=None):
     return x, W, b
 
 
-def _feed_forward_args(x, p):
+def _feed_forward_args(x, p, cache):
     if not isinstance(p, FeedForwardParams):
         raise ValueError(f"p must be FeedForwardParams, got {type(p).__name__}")
     x = _checks.float_array("x", x)
@@ -115,22 +138,16 @@ def _feed_forward_args(x, p):
     if x.shape[-1] != p.W1.shape[0]:
         raise ValueError(f"W1 has shape {p.W1.shape} but x {x.shape} needs ({x.shape[-1]}, d_ff): "
                          f"x's last dimension must be W1's rows")
-    return x, p
+    return x, p, cache
 
 
-def _layer_norm_args(x, gamma, beta, eps=1e-5):
+def _layer_norm_args(x, gamma, beta, eps):
     x = _checks.float_array("x", x)
     gamma, beta = _checks.float_array("gamma", gamma), _checks.float_array("beta", beta)
     _checks.ndim_at_least("x", x, 1, "(..., d)")
     _checks.shape("gamma", gamma, (x.shape[-1],))
     _checks.shape("beta", beta, (x.shape[-1],))
-    return x, gamma, beta, _check_eps(eps)
-
-
-def _check_eps(eps):
-    if isinstance(eps, bool) or not isinstance(eps, (int, float, np.floating)) or not eps > 0:
-        raise ValueError(f"eps must be a positive number, got {eps!r}")
-    return eps
+    return x, gamma, beta, _checks.positive_number("eps", eps)
 
 
 linear = _checks.checked(linear, _linear_args)

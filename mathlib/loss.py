@@ -68,7 +68,7 @@ def cross_entropy_backward(logits, targets, pad_id=0,
 
 # --- the doors: what a caller hands in is checked once ------------------
 
-def _args(logits, targets, pad_id=0, label_smoothing=0.0):
+def _args(logits, targets, pad_id, label_smoothing):
     logits, targets = np.asarray(logits), np.asarray(targets)
     if logits.dtype.kind != "f":
         raise ValueError(f"logits must be floating-point, got dtype "

@@ -9,7 +9,6 @@ One training step, with teacher forcing (corpus.to_batch):
 
 Every random choice (the order of the minibatches, the dropout masks)
 comes from one np.random.Generator seeded by `seed`: a run repeats exactly.
-Dropout is a layer with a backward pass, so it lives in grad (grad.dropout).
 """
 import dataclasses
 import json
@@ -20,10 +19,9 @@ import numpy as np
 from . import grad
 from .corpus import to_batch
 from .generate import greedy_decode
-from .grad import dropout, dropout_backward  # noqa: F401  (defined in grad)
 from .loss import cross_entropy, cross_entropy_backward
 from .tokens import ids_to_text, text_to_ids
-from .transformer import Config, cast_params, init_params, map_arrays
+from .params import Config, cast_params, init_params, map_arrays
 
 # The settings that train the book's toy model (mathlib.example.PARAMS) on
 # the corpus's training pairs until every greedy translation is exact, in a
@@ -68,17 +66,18 @@ def writable_copy(params):
 
 @dataclass
 class AdamState:
-    """The step t, and the running averages of the gradient (m) and of the
-    squared gradient (v): one number per parameter, in flatten's order."""
+    """The step t, and for each parameter array (in named_arrays' order) the
+    running averages of its gradient (m) and of its squared gradient (v)."""
     step: int
-    m: np.ndarray
-    v: np.ndarray
+    m: list
+    v: list
 
 
 def adam_init(params):
     """Adam's state for `params`: t = 0, m = v = 0."""
-    theta = flatten(params)
-    return AdamState(step=0, m=np.zeros_like(theta), v=np.zeros_like(theta))
+    arrays = named_arrays(params).values()
+    return AdamState(step=0, m=[np.zeros_like(a) for a in arrays],
+                     v=[np.zeros_like(a) for a in arrays])
 
 
 def adam_step(params, grads, state, lr, beta1=0.9, beta2=0.98, eps=1e-9):
@@ -88,16 +87,14 @@ def adam_step(params, grads, state, lr, beta1=0.9, beta2=0.98, eps=1e-9):
     parameter with small, steady gradients moves as fast as one with large
     ones. Both averages start at 0; dividing by 1 − β^t corrects that."""
     state.step += 1
-    t, g = state.step, flatten(grads)
-    state.m = beta1 * state.m + (1 - beta1) * g       # m ← β1 m + (1−β1) g
-    state.v = beta2 * state.v + (1 - beta2) * g ** 2  # v ← β2 v + (1−β2) g²
-    m_hat = state.m / (1 - beta1 ** t)                # bias correction
-    v_hat = state.v / (1 - beta2 ** t)
-    update = lr * m_hat / (np.sqrt(v_hat) + eps)      # θ −= lr m̂/(√v̂+ε)
-    start = 0
-    for theta in named_arrays(params).values():
-        theta -= update[start:start + theta.size].reshape(theta.shape)
-        start += theta.size
+    t = state.step
+    for theta, g, m, v in zip(named_arrays(params).values(),
+                              named_arrays(grads).values(), state.m, state.v):
+        m[...] = beta1 * m + (1 - beta1) * g          # m ← β1 m + (1−β1) g
+        v[...] = beta2 * v + (1 - beta2) * g ** 2     # v ← β2 v + (1−β2) g²
+        m_hat = m / (1 - beta1 ** t)                  # bias correction
+        v_hat = v / (1 - beta2 ** t)
+        theta -= lr * m_hat / (np.sqrt(v_hat) + eps)  # θ ← θ − lr m̂/(√v̂+ε)
 
 
 def warmup_lr(step, d_model, warmup):

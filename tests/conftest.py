@@ -50,3 +50,13 @@ def torch():
     """The torch module (skips or fails the test like the autouse fixture above without it)."""
     torch = import_torch_or_skip()
     return torch
+
+
+@pytest.fixture
+def no_open_figures():
+    """Every plot or diagram function closes its figure in pyplot; nothing is left open
+    (test_plot.py and test_diagram.py use it for every test)."""
+    import matplotlib.pyplot as plt
+    plt.close("all")
+    yield
+    assert plt.get_fignums() == []

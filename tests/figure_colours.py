@@ -109,3 +109,14 @@ def worst_text_contrast(fig):
             if ratio < worst[0]:
                 worst = (ratio, t.get_text(), page)
     return worst
+
+
+def coloured(rgba):
+    """True for a chromatic colour (orange), False for white or any grey."""
+    r, g, b, _ = rgba
+    return max(r, g, b) - min(r, g, b) > 0.1
+
+
+def texts(ax):
+    """The strings of the text artists of an axes."""
+    return [t.get_text() for t in ax.texts]

@@ -68,20 +68,22 @@ def chapter_link_ok(target):
 # ================================================================ A. the model in equations
 
 # The modules whose public functions must each have an equation (Part III's once they exist).
-MODEL_MODULES = ("embedding", "positional", "attention", "layers", "transformer", "generate",
+MODEL_MODULES = ("embedding", "positional", "attention", "layers", "transformer", "params", "generate",
                  "loss", "train")
 PART_III_MODULES = ("loss", "train", "grad", "corpus")
 
 # Public functions of MODEL_MODULES that have no equation, and why.
 EXCLUDED = {
-    "transformer.init_layer": "a helper of init_params that builds one layer; its values are @eq-init-a",
-    "transformer.map_arrays": "walks the parameter tree (cast_params, count_parameters and interop use it)",
-    "transformer.cast_params": "converts every array to another dtype (float32 for the benchmark)",
-    "transformer.count_parameters": "counts the numbers in a parameter set: chapter 7's table",
-    "transformer.parameter_counts": "the same count from the sizes alone: chapter 7's table",
+    "params.init_layer": "a helper of init_params that builds one layer; its values are @eq-init-a",
+    "params.map_arrays": "walks the parameter tree (cast_params, count_parameters and interop use it)",
+    "params.cast_params": "converts every array to another dtype (float32 for the benchmark)",
+    "params.count_parameters": "counts the numbers in a parameter set: chapter 7's table",
+    "params.parameter_counts": "the same count from the sizes alone: chapter 7's table",
     "train.named_arrays": "bookkeeping: the parameter tree as named arrays",
     "train.writable_copy": "bookkeeping: a copy of the read-only example that training may change",
-    "train.flatten": "bookkeeping: every array in one vector, the form adam_step works on",
+    "train.flatten": "bookkeeping: every array in one vector (counting them, comparing bit for bit)",
+    "layers.record": "training's cache: a layer hands backprop its arrays (no math)",
+    "layers.dropout": "training's dropout through the cache (grad.dropout is @eq-dropout-a's code); x at inference",
     "train.loss_and_gradients": "forward pass, @eq-loss-a and backpropagation in a row: no new math",
     "train.train": "the loop: loss_and_gradients, @eq-warmup-a and @eq-adam-a, step after step",
     "train.translate": "greedy_decode (@eq-greedy-a) from text to text, for the trained model",

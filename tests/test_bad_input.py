@@ -70,7 +70,7 @@ def test_non_finite_parameters_are_refused_when_built():
     with pytest.raises(ValueError, match="gamma contains"):
         layer_norm(np.ones(2), np.array([1.0, np.nan]), np.zeros(2))
     with pytest.raises(ValueError, match="gamma contains"):
-        LayerNormParams(np.array([1.0, np.nan]), np.zeros(2))
+        LayerNormParams(np.array([1.0, np.nan]), np.zeros(2), 1e-5)
     with pytest.raises(ValueError, match="b1 contains"):
         dataclasses.replace(FFN, b1=np.full(8, np.nan))
     W1 = np.array(FFN.W1)
@@ -159,7 +159,7 @@ def test_parameters_of_the_wrong_shape():
     with pytest.raises(ValueError, match=r"W_O must be a matrix"):
         dataclasses.replace(P, W_O=np.ones(24))
     with pytest.raises(ValueError, match=r"beta must have shape \(4,\), got \(3,\)"):
-        LayerNormParams(np.ones(4), np.zeros(3))
+        LayerNormParams(np.ones(4), np.zeros(3), 1e-5)
     with pytest.raises(ValueError, match="p must be AttentionParams"):
         multi_head_attention(np.ones((2, 4)), np.ones((2, 4)), FFN)
 
@@ -235,7 +235,7 @@ def test_parameters_are_checked_against_their_config_once_when_built():
 def test_final_norm_without_final_norm_parameters():
     with pytest.raises(ValueError, match="final_norm is True but params.encoder_norm is None"):
         dataclasses.replace(PARAMS, config=dataclasses.replace(C, final_norm=True))
-    norm = LayerNormParams(np.ones(4), np.zeros(4))
+    norm = LayerNormParams(np.ones(4), np.zeros(4), 1e-5)
     with pytest.raises(ValueError, match="final_norm is False but params.encoder_norm is given"):
         dataclasses.replace(PARAMS, encoder_norm=norm, decoder_norm=norm)
 

@@ -351,3 +351,28 @@ def test_without_torch_crosscheck_tests_fail_in_ci(tmp_path):
     r = run_without_torch(tmp_path, ci=True)
     assert r.returncode == 1, r.stdout + r.stderr         # pytest reports the fixture's failure as an error
     assert re.search(r"\b1 (failed|error)\b", r.stdout) and "CI=true but torch cannot be imported" in r.stdout, r.stdout
+
+
+def test_import_transposes_every_matrix_without_torch():
+    """A state_dict written by hand (numpy arrays, every Linear weight transposed, in_proj packed
+    [W_Qᵀ; W_Kᵀ; W_Vᵀ]) imports to the same parameters: a missing transpose of W_Q (square in
+    torch's layout, so no shape check can see it) changes the values. Needs no torch."""
+    from mathlib import train
+    from mathlib import transformer as T
+    c = T.Config(d_model=4, n_heads=2, d_k=2, d_v=2, d_ff=6, n_encoder_layers=1, n_decoder_layers=1,
+                 vocab_size=7, max_len=8, final_norm=True)
+    params = T.init_params(c, np.random.default_rng(3))
+    sd, packed = {}, {}
+    for path, a in train.named_arrays(params).items():
+        name, block = interop.torch_name(path)
+        value = a if a.ndim == 1 or path == "embedding" else a.T
+        if block is None:
+            sd[name] = value
+        else:
+            packed.setdefault(name, [None] * 3)[block] = value
+    sd.update({name: np.concatenate(parts) for name, parts in packed.items()})
+    W_Q = params.encoder_layers[0].self_attn.W_Q
+    assert not np.array_equal(W_Q, W_Q.T)
+    back = interop.from_torch_state_dict(sd, c)
+    for path, a in train.named_arrays(params).items():
+        assert np.array_equal(train.named_arrays(back)[path], a), path

@@ -12,12 +12,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402,F401  (pyplot with the Agg backend, as the modules use it)
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.colors import to_rgba  # noqa: E402
 
-from figure_colours import PAGES, READABLE, contrast, on_page, png_rgba, worst_text_contrast  # noqa: E402
+from figure_colours import (PAGES, READABLE, coloured, contrast, on_page, png_rgba, texts,  # noqa: E402
+                            worst_text_contrast)
 from mathlib import diagram, flow  # noqa: E402
 
 CHAPTERS = pathlib.Path(__file__).resolve().parents[1] / "chapters"
@@ -46,22 +47,9 @@ EXPECTED = {
 }
 
 
-@pytest.fixture(autouse=True)
-def no_open_figures():
-    """Every diagram function closes its figure in pyplot; nothing is left open."""
-    plt.close("all")
-    yield
-    assert plt.get_fignums() == []
+pytestmark = pytest.mark.usefixtures("no_open_figures")    # tests/conftest.py
 
 
-def coloured(rgba):
-    """True for a chromatic colour (orange), False for white or any grey."""
-    r, g, b, _ = rgba
-    return max(r, g, b) - min(r, g, b) > 0.1
-
-
-def texts(ax):
-    return [t.get_text() for t in ax.texts]
 
 
 # ---------------------------------------------------------------- architecture

@@ -184,3 +184,17 @@ def test_never_generates_padding_or_a_second_start(params):
         out = generate.greedy_decode(np.array([3, 4]), biased, SOS, EOS, max_len=3)
         assert out.tokens == [3, 3, 3]
         assert np.all(out.probabilities[:, [CONFIG.pad_id, SOS]] == 0)
+
+
+def test_the_generation_defaults_agree():
+    """Each default is written in its formula only (the doors' checks declare none); the functions
+    that share a setting share its default."""
+    import inspect
+    from mathlib import train
+
+    def default(f, name):
+        return inspect.signature(f).parameters[name].default
+    assert default(generate.greedy_decode, "max_len") == default(generate.sample_decode, "max_len") \
+        == default(train.translate, "max_len") == 10
+    for name in ("temperature", "top_k"):
+        assert default(generate.sample_decode, name) == default(generate.sample_probabilities, name)

@@ -19,13 +19,38 @@ from mathlib import example
 from mathlib import grad as G
 from mathlib import transformer as T
 from mathlib.train import named_arrays
-from mathlib.attention import causal_mask, merge_heads, scaled_dot_product_attention, softmax, split_heads
+from mathlib.attention import (causal_mask, merge_heads, multi_head_attention, scaled_dot_product_attention,
+                               softmax, split_heads)
 from mathlib.embedding import embed
-from mathlib.layers import layer_norm, linear, relu
+from mathlib.layers import feed_forward, layer_norm, linear, relu
 from mathlib.loss import cross_entropy, cross_entropy_backward
 
 TOL = 1e-6
 ZERO = 1e-7   # below this norm both gradients are 0 up to rounding: no relative error to speak of
+
+
+# --- one layer run for training: the inference layer with a cache (grad.Tape) ------------------
+
+def attention_forward(X_q, X_kv, p, mask=None):
+    tape = G.Tape()
+    out, _ = multi_head_attention(X_q, X_kv, p, mask, tape)
+    return out, G.AttentionCache(*tape[0])
+
+
+def feed_forward_forward(x, p):
+    tape = G.Tape()
+    return feed_forward(x, p, tape), G.FeedForwardCache(*tape[0])
+
+
+def encoder_layer_forward(X, p, mask, p_drop, rng):
+    tape = G.Tape(p_drop, rng)
+    return T.encoder_layer(X, p, mask, tape)[0], G.EncoderLayerCache(p, *tape)
+
+
+def decoder_layer_forward(Y, memory, p, self_mask, memory_mask, p_drop, rng):
+    tape = G.Tape(p_drop, rng)
+    out = T.decoder_layer(Y, memory, p, self_mask, memory_mask, tape)[0]
+    return out, G.DecoderLayerCache(p, *tape)
 
 
 # --- random inputs -------------------------------------------------------------------------------
@@ -159,9 +184,9 @@ def case_multi_head_attention(data, rng):
     X_q = rng.normal(size=lead + (n_q, c.d_model))
     X_kv = X_q if self_attention else rng.normal(size=lead + (n_k, c.d_model))
     R = rng.normal(size=X_q.shape)
-    out, cache = G.multi_head_attention_forward(X_q, X_kv, p, mask)
+    out, cache = attention_forward(X_q, X_kv, p, mask)
     d_X_q, d_X_kv, g = G.multi_head_attention_backward(R, cache)
-    f = lambda: np.sum(G.multi_head_attention_forward(X_q, X_kv, p, mask)[0] * R)  # noqa: E731
+    f = lambda: np.sum(attention_forward(X_q, X_kv, p, mask)[0] * R)  # noqa: E731
     inputs = [("X", X_q, d_X_q + d_X_kv)] if self_attention else [("X_q", X_q, d_X_q), ("X_kv", X_kv, d_X_kv)]
     return f, inputs + paired(p, g, "p")
 
@@ -182,8 +207,8 @@ def case_feed_forward(data, rng):
     p = random_layer(T.EncoderLayerParams, c, rng).ffn
     x = rng.normal(size=lead_shape(data) + (sizes(data)[0], c.d_model))
     R = rng.normal(size=x.shape)
-    d_x, g = G.feed_forward_backward(R, G.feed_forward_forward(x, p)[1])
-    return (lambda: np.sum(G.feed_forward_forward(x, p)[0] * R)), [("x", x, d_x)] + paired(p, g, "p")
+    d_x, g = G.feed_forward_backward(R, feed_forward_forward(x, p)[1])
+    return (lambda: np.sum(feed_forward_forward(x, p)[0] * R)), [("x", x, d_x)] + paired(p, g, "p")
 
 
 def case_dropout(data, rng):
@@ -225,7 +250,7 @@ def case_encoder_layer(data, rng):
     R = rng.normal(size=X.shape)
 
     def run():
-        return G.encoder_layer_forward(X, p, mask, p_drop, np.random.default_rng(seed))
+        return encoder_layer_forward(X, p, mask, p_drop, np.random.default_rng(seed))
     d_X, g = G.encoder_layer_backward(R, run()[1])
     return (lambda: np.sum(run()[0] * R)), [("X", X, d_X)] + paired(p, g, "p")
 
@@ -241,7 +266,7 @@ def case_decoder_layer(data, rng):
     R = rng.normal(size=Y.shape)
 
     def run():
-        return G.decoder_layer_forward(Y, memory, p, self_mask, memory_mask, p_drop, np.random.default_rng(seed))
+        return decoder_layer_forward(Y, memory, p, self_mask, memory_mask, p_drop, np.random.default_rng(seed))
     d_Y, d_memory, g = G.decoder_layer_backward(R, run()[1])
     return (lambda: np.sum(run()[0] * R)), [("Y", Y, d_Y), ("memory", memory, d_memory)] + paired(p, g, "p")
 
@@ -313,7 +338,7 @@ def test_the_key_bias_gets_no_gradient():
     c = T.Config(d_model=4, n_heads=2, d_k=3, d_v=3, d_ff=8, vocab_size=5)
     p = random_layer(T.EncoderLayerParams, c, rng).self_attn
     X = rng.normal(size=(5, 4))
-    _, cache = G.multi_head_attention_forward(X, X, p, causal_mask(5))
+    _, cache = attention_forward(X, X, p, causal_mask(5))
     _, _, g = G.multi_head_attention_backward(rng.normal(size=(5, 4)), cache)
     assert np.abs(g.b_K).max() < 1e-14 and np.abs(g.b_Q).min() > 1e-6
 

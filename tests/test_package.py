@@ -17,7 +17,7 @@ except ModuleNotFoundError:  # Python 3.10: pytest depends on tomli there
     import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
-MODULES = sorted(f"mathlib.{m.name}" for m in pkgutil.iter_modules(mathlib.__path__))
+MODULES = sorted(m.name for m in pkgutil.walk_packages(mathlib.__path__, "mathlib.") if not m.ispkg)
 HEAVY = ("matplotlib", "IPython", "torch")
 
 
@@ -29,7 +29,7 @@ def modules_after(code):
 
 
 def test_the_package_has_modules():
-    assert {"mathlib.example", "mathlib.show"} <= set(MODULES), MODULES
+    assert {"mathlib.example", "mathlib.page.show"} <= set(MODULES), MODULES
 
 
 def test_import_mathlib_leaves_matplotlib_and_ipython_out():
@@ -61,7 +61,7 @@ def doctest_examples(module):
 
 
 @pytest.mark.parametrize("name", ["mathlib.attention", "mathlib.embedding", "mathlib.layers", "mathlib.positional",
-                                  "mathlib.tokens", "mathlib.transformer", "mathlib.show"])
+                                  "mathlib.tokens", "mathlib.transformer", "mathlib.page.show"])
 def test_the_math_modules_have_doctests(name):
     """Each module a chapter imports from shows at least one worked example that runs."""
     assert doctest_examples(importlib.import_module(name)) >= 1, f"{name} has no doctest example"
@@ -106,3 +106,12 @@ def test_pyproject_metadata():
     assert not any(d.lower().startswith("torch") for d in project["dependencies"]), "torch is never a runtime dep"
     markers = meta["tool"]["pytest"]["ini_options"]["markers"]
     assert any(m.startswith("slow:") for m in markers) and any(m.startswith("crosscheck:") for m in markers)
+
+
+def test_the_page_modules_import_as_the_chapters_import_them():
+    """The page-making modules live in mathlib/page/; `from mathlib import show` still reaches them."""
+    from mathlib import diagram, flow, layout, plot, show
+    from mathlib.page import diagram as d, flow as f, layout as lay, plot as p, show as s
+    assert (show, plot, diagram, flow, layout) == (s, p, d, f, lay)
+    with pytest.raises(AttributeError):
+        mathlib.no_such_module

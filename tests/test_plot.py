@@ -16,35 +16,23 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.image  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402,F401  (pyplot with the Agg backend, as the modules use it)
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.colors import to_rgba  # noqa: E402
 
-from figure_colours import PAGES, READABLE, contrast, on_page, png_rgba, worst_text_contrast  # noqa: E402
+from figure_colours import (PAGES, READABLE, coloured, contrast, on_page, png_rgba, texts,  # noqa: E402
+                            worst_text_contrast)
 from mathlib import plot  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def no_open_figures():
-    """Every plot function closes its figure in pyplot; nothing is left open."""
-    plt.close("all")
-    yield
-    assert plt.get_fignums() == []
+pytestmark = pytest.mark.usefixtures("no_open_figures")    # tests/conftest.py
 
 
-def coloured(rgba):
-    """True for a chromatic colour (orange), False for white or any grey."""
-    r, g, b, _ = rgba
-    return max(r, g, b) - min(r, g, b) > 0.1
-
-
-def texts(ax):
-    return [t.get_text() for t in ax.texts]
 
 # ---------------------------------------------------------------- import
 
-@pytest.mark.parametrize("modules", ["mathlib", "mathlib, mathlib.plot, mathlib.diagram"])
+@pytest.mark.parametrize("modules", ["mathlib", "mathlib, mathlib.page.plot, mathlib.page.diagram"])
 def test_import_does_not_load_matplotlib(modules):
     code = f"import sys, {modules}; print('matplotlib' in sys.modules, 'IPython' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

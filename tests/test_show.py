@@ -334,3 +334,12 @@ def test_places():
     assert show.places([0.5, 0.1]) == 1
     assert show.places([0.25]) == 2
     assert show.places([np.pi]) == 3
+
+
+def test_number_keeps_every_place_next_to_a_shorter_decimal():
+    """1.54 at 3 places is 1.540, not 1.54 (and 1.5399999 rounds to it); 2 is 2.000."""
+    assert show.number(1.54) == "1.540"
+    assert show.number(1.5399999) == "1.540"
+    assert show.number(2) == "2.000"
+    assert show.number(-1.0e-4) == "0.000"
+    assert show.number(0.125, 2) == "0.12"          # round half to even, as Python's format does

@@ -177,7 +177,7 @@ def test_notation_table_matches_the_configs(symbol, field):
     assert row is not None, f"index.qmd's notation table has no row {symbol}"
     here, paper = row[3], row[4]
     assert int(here) == getattr(example.CONFIG, field), f"{symbol}: 'Here' says {here}"
-    assert int(paper) == getattr(Config.base(), field), f"{symbol}: the paper column says {paper}"
+    assert int(paper) == getattr(Config(), field), f"{symbol}: the paper column says {paper}"
 
 
 # ---------------------------------------------------------------- environment.yml vs pyproject

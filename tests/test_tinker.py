@@ -26,11 +26,12 @@ CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 TRY_IT = re.compile(r"^(?P<indent>\s*)(?P<name>SOURCE|TARGET|params)\s*=\s*(?P<value>.+?)"
                     r"(?P<comment>\s*#\s*try it\b.*)$")
 
-# (name of the variant, replacements for the marked lines)
+# (name of the variant, replacements for the marked lines). The other seed rides along with the
+# longer sentence: two runs of each chapter instead of three, every marked line still changed.
 VARIANTS = [
-    ("longer sentence", {"SOURCE": '"goodbye world hello !"', "TARGET": '"adios mundo hola !"'}),
+    ("longer sentence, another seed", {"SOURCE": '"goodbye world hello !"', "TARGET": '"adios mundo hola !"',
+                                       "params": "example.example_params(seed=7)"}),
     ("one word", {"SOURCE": '"goodbye"', "TARGET": '"adios"'}),
-    ("another seed", {"params": "example.example_params(seed=7)"}),
 ]
 
 

@@ -15,16 +15,16 @@ from mathlib.layers import LayerNormParams
 # --- Adam ----------------------------------------------------------------------------------------
 
 def test_adam_two_steps_by_hand():
-    p = LayerNormParams(gamma=np.array([1.0]), beta=np.array([0.0]))
+    p = LayerNormParams(gamma=np.array([1.0]), beta=np.array([0.0]), eps=1e-5)
     state = train.adam_init(p)
     # step 1, g = 2: m = 0.1·2 = 0.2, v = 0.02·4 = 0.08; m̂ = 0.2/0.1 = 2, v̂ = 0.08/0.02 = 4
     # θ = 1 − 0.1 · 2/(√4 + 1e-9) = 0.9 (to 1e-10)
-    train.adam_step(p, LayerNormParams(gamma=np.array([2.0]), beta=np.array([0.0])), state, lr=0.1)
+    train.adam_step(p, LayerNormParams(gamma=np.array([2.0]), beta=np.array([0.0]), eps=1e-5), state, lr=0.1)
     assert p.gamma[0] == pytest.approx(0.9, abs=1e-10) and p.beta[0] == 0.0   # a zero gradient: no move
     # step 2, g = −1: m = 0.9·0.2 − 0.1 = 0.08, v = 0.98·0.08 + 0.02 = 0.0984
     # m̂ = 0.08/0.19 = 0.4210526, v̂ = 0.0984/0.0396 = 2.4848485, √v̂ = 1.5763402
     # θ = 0.9 − 0.1 · 0.4210526/1.5763402 = 0.9 − 0.0267108 = 0.8732892
-    train.adam_step(p, LayerNormParams(gamma=np.array([-1.0]), beta=np.array([0.0])), state, lr=0.1)
+    train.adam_step(p, LayerNormParams(gamma=np.array([-1.0]), beta=np.array([0.0]), eps=1e-5), state, lr=0.1)
     assert p.gamma[0] == pytest.approx(0.8732892, abs=1e-7)
     assert state.step == 2
 
@@ -212,3 +212,26 @@ def test_save_and_load_keep_tied_weights_tied(tmp_path):
     back = train.load(tmp_path / "tied.npz")
     assert back.config == c and np.shares_memory(back.W_out, back.embedding)
     assert np.array_equal(back.W_out, params.W_out)
+
+
+def test_train_hands_adam_the_warmup_schedules_rates(monkeypatch):
+    """With warmup, step s runs Adam at lr · warmup_lr(s, d_model, warmup), not at lr."""
+    rates, real = [], train.adam_step
+
+    def spy(params, grads, state, lr, *a, **k):
+        rates.append(lr)
+        return real(params, grads, state, lr, *a, **k)
+    monkeypatch.setattr(train, "adam_step", spy)
+    pairs = [("hello world", "hola mundo")]
+    train.train(example.PARAMS, pairs, example.VOCAB, steps=3, lr=2.0, warmup=50)
+    assert rates == [2.0 * train.warmup_lr(s, example.CONFIG.d_model, 50) for s in (1, 2, 3)]
+    rates.clear()
+    train.train(example.PARAMS, pairs, example.VOCAB, steps=2, lr=0.25)
+    assert rates == [0.25, 0.25]                                  # no warmup: the constant rate
+
+
+def test_adam_keeps_one_m_and_one_v_per_parameter_array():
+    state = train.adam_init(example.PARAMS)
+    arrays = list(train.named_arrays(example.PARAMS).values())
+    assert len(state.m) == len(state.v) == len(arrays)
+    assert [m.shape for m in state.m] == [a.shape for a in arrays]

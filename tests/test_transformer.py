@@ -50,7 +50,23 @@ def test_config_defaults_are_the_papers_base_model():
         (512, 8, 64, 64, 2048, 6, 6)
     assert (c.vocab_size, c.max_len, c.final_norm, c.scale_embeddings, c.tie_embeddings) == \
         (37000, 512, False, True, False)
-    assert T.Config.base() == c and T.Config.base(vocab_size=100) == T.Config(vocab_size=100)
+    assert c.eps == 1e-5                      # torch.nn.LayerNorm's default, as in the torch cross-check
+
+
+def test_eps_has_one_default():
+    """layer norm's eps is written once (layers.EPS): Config's default, layer_norm's and its backward's
+    read it, and below Config a LayerNormParams must be given its eps (init_params passes config.eps)."""
+    import inspect
+    from mathlib import grad, layers
+    assert T.Config().eps == layers.EPS == 1e-5
+    for f in (layers.layer_norm, grad.layer_norm_backward):
+        assert inspect.signature(f).parameters["eps"].default is layers.EPS, f
+    with pytest.raises(TypeError, match="eps"):
+        layers.LayerNormParams(np.ones(2), np.zeros(2))
+    tiny = T.init_params(T.Config(d_model=4, n_heads=2, d_k=2, d_v=2, d_ff=8, n_encoder_layers=1,
+                                  n_decoder_layers=1, vocab_size=6, max_len=4, eps=0.5), np.random.default_rng(0))
+    assert {n.eps for layer in tiny.encoder_layers + tiny.decoder_layers
+            for n in vars(layer).values() if isinstance(n, layers.LayerNormParams)} == {0.5}
 
 
 def test_init_params_shapes_and_determinism():
@@ -238,9 +254,9 @@ def test_cross_attention_reads_the_final_encoder_output_in_every_layer(params, m
     calls = []
     real = T.multi_head_attention
 
-    def spy(X_q, X_kv, p, mask=None):
+    def spy(X_q, X_kv, p, mask=None, cache=None):
         calls.append((np.array(X_q), np.array(X_kv), p))
-        return real(X_q, X_kv, p, mask)
+        return real(X_q, X_kv, p, mask, cache)
 
     monkeypatch.setattr(T, "multi_head_attention", spy)
     src, tgt = np.array([3, 4, 5, 8]), np.array([1, 6, 7, 2])   # same length: shapes tell nothing apart
@@ -339,3 +355,26 @@ def test_one_forward_pass_checks_its_data_once(monkeypatch):
     memory = T.encode(src, p)
     T.decode(tgt, memory, p, padding_mask(src))
     assert len(scans) == 3                     # memory out of encode; memory into decode; logits
+
+
+def test_a_door_checks_only_when_called_from_outside_and_shows_its_formula():
+    """Inside a door the formulas run as shown (no checks); a failed call leaves the next one checked;
+    show.code displays the formula itself (inspect unwraps the door)."""
+    import inspect
+    from mathlib import _checks, show
+    from mathlib.layers import layer_norm
+    for _ in range(2):                                        # the failed call leaves no door open
+        with pytest.raises(ValueError, match="x contains 1 non-finite"):
+            layer_norm(np.array([1.0, np.nan]), np.ones(2), np.zeros(2))
+        assert _checks._inside == 0
+    source = show.source(layer_norm)
+    assert "def layer_norm(x, gamma, beta, eps=EPS):" in source and "check" not in source
+    assert inspect.unwrap(layer_norm).__name__ == "layer_norm"
+    seen = []
+
+    def formula(x):
+        seen.append(_checks._inside)
+        return layer_norm(x, np.ones(2), np.zeros(2))         # inside: the formula, no check
+    door = _checks.checked(formula, lambda x: (np.asarray(x, dtype=float),))
+    door(np.array([[1.0, 2.0]]))
+    assert seen == [1]

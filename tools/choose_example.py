@@ -196,7 +196,7 @@ def draw_ffn(rng, std, c=CONFIG):
 
 
 def norm(c=CONFIG):
-    return LayerNormParams(gamma=np.ones(c.d_model), beta=np.zeros(c.d_model))
+    return LayerNormParams(gamma=np.ones(c.d_model), beta=np.zeros(c.d_model), eps=c.eps)
 
 
 def draw_params(embeddings, projection, std, seed, c=CONFIG):

@@ -24,17 +24,17 @@ import textwrap
 
 import numpy as np
 
-from . import example, train
-from .attention import padding_mask
-from .generate import greedy_decode, sample_probabilities
-from .positional import positional_encoding
-from .tokens import ids_to_text, text_to_ids
-from .transformer import decoder_layer, embed_with_positions, encoder_layer
+from .. import example, train
+from ..attention import padding_mask
+from ..generate import greedy_decode, sample_probabilities
+from ..positional import positional_encoding
+from ..tokens import ids_to_text, text_to_ids
+from ..transformer import decoder_layer, embed_with_positions, encoder_layer
 
 MAX_BYTES = 200_000          # each explorer's data, at most
 DIGITS = 3                   # numbers are stored in thousandths
 
-SNAPSHOTS = os.path.join(os.path.dirname(__file__), "data",
+SNAPSHOTS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data",
                          "training_snapshots.json")
 
 
@@ -137,7 +137,7 @@ def trained_params():
 
 def source_words():
     """The words of the corpus's English side, in vocabulary order."""
-    from . import corpus
+    from .. import corpus
     train_pairs, held_out = corpus.load()
     seen = {w for src, _ in train_pairs + held_out for w in src.split()}
     return [w for w in example.VOCAB if w in seen]
@@ -178,7 +178,7 @@ def temperature(params=None, source=example.SOURCE, max_len=10,
     params = example.PARAMS if params is None else params
     vocab, src = example.VOCAB, text_to_ids(source, example.VOCAB)
     run = greedy_decode(src, params, example.SOS, example.EOS, max_len)
-    from .transformer import decode, encode
+    from ..transformer import decode, encode
     memory = encode(src, params)
     prefix = [example.SOS, *run.tokens]
     logits = decode(np.array(prefix[:len(run.tokens)]), memory, params)  # (steps, V)
@@ -205,7 +205,7 @@ def training_snapshots(settings=None, every=10, params=None):
     decoder layer's cross-attention for SOURCE → TARGET. Returns (a dict of
     plain JSON values, the trained params). tools/make_training_snapshots.py
     stores it in mathlib/data/."""
-    from . import corpus
+    from .. import corpus
     settings = dict(train.TOY_SETTINGS if settings is None else settings)
     params = example.PARAMS if params is None else params
     vocab = example.VOCAB

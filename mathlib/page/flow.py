@@ -127,7 +127,7 @@ def head_axes(n=2, n_heads=2, d=3, *, words=None):
     "cell:<panel>:<row>:<col>" (panel 0 … 3; rows and columns of the panel's grid).
     """
     from matplotlib.patches import FancyArrowPatch, Rectangle
-    from ._figure import PALETTE, text_colour_on, _rgb
+    from ._figure import PALETTE, hex_to_rgb, text_colour_on
     for name, v in (("n", n), ("n_heads", n_heads), ("d", d)):
         if not isinstance(v, (int, np.integer)) or not 1 <= v <= 8:
             raise ValueError(f"{name} must be a whole number from 1 to 8, got {v!r}")
@@ -157,7 +157,7 @@ def head_axes(n=2, n_heads=2, d=3, *, words=None):
         lefts.append(x0)
         for row, col, j, i in cells:
             y = -(row + (row // block) * gap if block else row) - 1
-            rgb = _rgb(colours[j])
+            rgb = hex_to_rgb(colours[j])
             ax.add_patch(Rectangle((x0 + col + 0.04, y + 0.04), 0.92, 0.92, facecolor=rgb,
                                    edgecolor="none", gid=f"cell:{p}:{row}:{col}"))
             ax.text(x0 + col + 0.5, y + 0.5, tag[i][0], ha="center", va="center",

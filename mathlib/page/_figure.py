@@ -24,7 +24,7 @@ transparency and adds no `needs_background` tag: JupyterLab shows it bare in bot
 import numpy as np
 
 
-def _rgb(hex_colour):
+def hex_to_rgb(hex_colour):
     """'#RRGGBB' as three floats in 0 … 1."""
     return tuple(int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
 
@@ -35,7 +35,7 @@ INK = "#7F7F7F"
 DARK_TEXT = "#1A1A1A"
 HIGHLIGHT = "#E69F00"          # Okabe–Ito orange: the part the chapter is about
 HIGHLIGHT_EDGE = "#B36B00"
-DIM = (*_rgb(INK), 0.15)
+DIM = (*hex_to_rgb(INK), 0.15)
 PALETTE = ("#2F88C4", "#D55E00", "#009E73", "#CC79A7", "#9C8700", INK)
 LINESTYLES = ("-", "--", "-.", ":")
 WEIGHTS = ("#B36B00", INK, "#8A63D2")
@@ -50,7 +50,7 @@ def luminance(rgb):
 def text_colour_on(rgb):
     """White or DARK_TEXT, whichever contrasts more with an opaque fill rgb (e.g. a heatmap cell)."""
     L = luminance(rgb)
-    return "white" if 1.05 / (L + 0.05) > (L + 0.05) / (luminance(_rgb(DARK_TEXT)) + 0.05) else DARK_TEXT
+    return "white" if 1.05 / (L + 0.05) > (L + 0.05) / (luminance(hex_to_rgb(DARK_TEXT)) + 0.05) else DARK_TEXT
 
 
 # ---------------------------------------------------------------- the canvas
