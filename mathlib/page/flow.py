@@ -384,13 +384,13 @@ def heads_to_output(n=2, n_heads=2, d_v=3, d_model=4, *, words=None):
     "w_o", "out"; the grids' shape labels carry "shape:<grid>".
     """
     from matplotlib.patches import Rectangle
-    from ._figure import PALETTE, text_colour_on, _rgb
+    from ._figure import PALETTE, hex_to_rgb, text_colour_on
     for name, v in (("n", n), ("n_heads", n_heads), ("d_v", d_v), ("d_model", d_model)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not 1 <= v <= 8:
             raise ValueError(f"{name} must be a whole number from 1 to 8, got {v!r}")
     words = check_labels("words", words, n, f"n = {n} tokens")
     tag = [str(i) if words is None else words[i][0] for i in range(n)]
-    colours = [_rgb(PALETTE[j % (len(PALETTE) - 1)]) for j in range(n_heads)]
+    colours = [hex_to_rgb(PALETTE[j % (len(PALETTE) - 1)]) for j in range(n_heads)]
     hd = n_heads * d_v
     head_gap = 1.0                                     # between two heads' grids
     heads_h = n_heads * n + (n_heads - 1) * head_gap
