@@ -32,7 +32,8 @@ def encoder_layer(X, p, mask=None, cache=None):
     (..., 1, n), True where a position may look (e.g. not at padding).
     Returns the output (..., n, d_model) and the weights (..., h, n, n).
     """
-    attended, weights = multi_head_attention(X, X, p.self_attn, mask, cache)
+    attended, weights = multi_head_attention(X, X, p.self_attn, mask,
+                                             cache)
     X1 = add_and_norm(X, attended, p.norm1, cache)          # sub-layer 1
     hidden_out = feed_forward(X1, p.ffn, cache)
     X2 = add_and_norm(X1, hidden_out, p.norm2, cache)       # sub-layer 2

@@ -853,8 +853,8 @@ def test_appendix_a_holds_the_whole_training_recipe():
         grad.layer_norm_backward grad.softmax_backward grad.scaled_dot_product_attention_backward
         grad.merge_heads_backward grad.split_heads_backward grad.multi_head_attention_backward
         grad.encoder_layer_backward grad.decoder_layer_backward grad.embedding_backward
-        grad.dropout grad.dropout_backward grad.numerical_gradient grad.relative_error
-        train.adam_step train.adam_init train.warmup_lr transformer.init_params""".split()
+        grad.dropout grad.dropout_backward gradcheck.numerical_gradient gradcheck.relative_error
+        train.adam_step train.adam_init train.warmup_lr params.init_params""".split()
     assert not set(promised) - linked, f"no equation links {sorted(set(promised) - linked)}"
     labels = {label for label, _, _ in equations(read(APPENDIX_A))}
     assert {"eq-chain-a", "eq-sums-backward-a", "eq-tied-backward-a", "eq-dropout-a",
