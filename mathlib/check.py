@@ -12,7 +12,7 @@ is still `...`) prints a friendly "not done yet", so the chapter runs top to bot
     check.softmax(f)              chapter 3      check.sample_probabilities(f)  ch. 9
     check.merge_heads(f)          chapter 4      check.cross_entropy(f)    chapter 10
     check.feed_forward(f)         chapter 5      check.warmup_lr(f)        chapter 11
-    check.layer_norm(f)           chapter 6
+    check.layer_norm(f)           chapter 6      check.translate_phrase(f)  ch. 12
 
 Each check returns nothing; it prints. tests/test_check.py runs each on the book's
 solution and on typical wrong answers.
@@ -21,7 +21,8 @@ import textwrap
 
 import numpy as np
 
-from . import attention, embedding, generate, layers, loss, positional, train, transformer
+from . import (attention, embedding, generate, layers, loss, phrases, positional, train,
+               transformer)
 
 WIDTH = 72
 
@@ -32,6 +33,10 @@ def _say(text):
 
 
 def _fmt(x):
+    if isinstance(x, str):
+        return repr(x)
+    if isinstance(x, np.ndarray) and x.dtype.kind in "USO":   # words
+        return repr(x.astype(object).tolist())
     if isinstance(x, np.ndarray):
         if x.dtype == bool:
             return np.array2string(x.astype(int), separator=", ").replace("\n", "\n  ") + " (as 0/1)"
@@ -62,7 +67,9 @@ def _args_text(name, args, desc=None):
 
 
 def _close(got, want):
-    """Same shape (and kind) and the same numbers, to 1e-6."""
+    """Same shape (and kind) and the same numbers, to 1e-6; the same text."""
+    if isinstance(want, str):
+        return isinstance(got, str) and got == want
     if isinstance(want, float):
         try:
             return abs(float(got) - want) <= 1e-6 * max(1.0, abs(want))
@@ -113,11 +120,16 @@ def _run(name, answer, cases, reference, mistakes=(), generic=None):
             if g.shape != want.shape:
                 shape = f" (shape {want.shape}, got shape {g.shape})"
         _say(f"Not yet. For {_args_text(name, args, desc)}\n"
-             f"expected{shape}\n  {_fmt(want)}\ngot\n  {_fmt(np.asarray(got) if not isinstance(got, float) else got)}"
+             f"expected{shape}\n  {_fmt(want)}\ngot\n  {_fmt(_as_shown(got))}"
              + (f"\nHint: {hint}" if hint else ""))
         return
     _say(f"Correct: {_name(answer, name)} agrees with mathlib on all {len(cases)} "
          f"inputs.")
+
+
+def _as_shown(got):
+    """What the reader's answer printed as: an array, unless a number or text."""
+    return got if isinstance(got, (float, str)) else np.asarray(got)
 
 
 def _name(answer, name):
@@ -133,7 +145,13 @@ def _hint(args, got, want, mistakes, generic):
                 w = wrong(**args)
         except Exception:
             continue
-        if _close(got, np.asarray(w) if not isinstance(want, float) else float(w)):
+        if isinstance(want, str):
+            w = str(w)
+        elif isinstance(want, float):
+            w = float(w)
+        else:
+            w = np.asarray(w)
+        if _close(got, w):
             return hint
     if generic is not None:
         return generic(args, got, want)
@@ -494,3 +512,79 @@ def warmup_lr(answer):
          "branches meet at step = warmup."),
     ]
     _run("warmup_lr", answer, cases, ref, mistakes)
+
+
+# --- chapter 12 ---------------------------------------------------------------------------
+
+def _spanish(det, adj, noun, article_g=None, adj_g=None, before=False):
+    """A phrase by the rule with some of it wrong: the article or the
+    adjective in a fixed gender (0 or 1; None: the noun's), or the
+    adjective before the noun."""
+    spanish, gender = phrases.NOUNS[noun]
+    g = 0 if gender == "m" else 1
+    article = phrases.DETERMINERS[det][g if article_g is None else article_g]
+    adjective = phrases.ADJECTIVES[adj][g if adj_g is None else adj_g]
+    words = (article, adjective, spanish) if before else \
+        (article, spanish, adjective)
+    return " ".join(words)
+
+
+def _spanish_swapped(det, adj, noun):
+    g = 1 if phrases.NOUNS[noun][1] == "m" else 0
+    return _spanish(det, adj, noun, article_g=g, adj_g=g)
+
+
+def translate_phrase(answer):
+    """translate_phrase(det, adj, noun) → the Spanish phrase, by the rule
+    of chapter 12 (phrases.translate): article, noun, adjective, the
+    article and the adjective in the noun's gender."""
+    cases = [dict(det="the", adj="red", noun="car"),
+             dict(det="the", adj="red", noun="house"),
+             dict(det="a", adj="old", noun="door"),
+             dict(det="a", adj="new", noun="book"),
+             dict(det="the", adj="clean", noun="window"),
+             dict(det="a", adj="cheap", noun="shirt")]
+    mistakes = [
+        (lambda det, adj, noun: _spanish(det, adj, noun, before=True),
+         "the adjective comes before the noun, as in English: Spanish "
+         "puts it after the noun."),
+        (lambda det, adj, noun: _spanish(det, adj, noun, 0, 0),
+         "the article and the adjective are masculine whatever the noun: "
+         "both take the noun's gender, the second element of "
+         "phrases.NOUNS[noun]."),
+        (lambda det, adj, noun: _spanish(det, adj, noun, article_g=0),
+         "the article is masculine whatever the noun: it takes the "
+         "noun's gender (phrases.DETERMINERS[det] holds the masculine "
+         "and the feminine article)."),
+        (lambda det, adj, noun: _spanish(det, adj, noun, adj_g=0),
+         "the adjective does not agree: it takes the noun's gender "
+         "(phrases.ADJECTIVES[adj] holds the masculine and the feminine "
+         "form)."),
+        (_spanish_swapped,
+         "the genders are swapped: in each (masculine, feminine) pair "
+         "the masculine form comes first, and 'm' marks a masculine "
+         "noun."),
+        (lambda det, adj, noun: _spanish("a" if det == "the" else "the",
+                                         adj, noun),
+         "the articles are swapped: 'the' is the definite article, 'a' "
+         "the indefinite one (see phrases.DETERMINERS)."),
+    ]
+
+    def generic(args, got, want):
+        if isinstance(got, (list, tuple)):
+            return ("return one string, the words one space apart, not "
+                    "a list of words.")
+        if not isinstance(got, str):
+            return "return the Spanish phrase as a string."
+        words = got.lower().replace("<eos>", "").split()
+        if words == want.split():
+            return ("the words are right: write them in lower case, one "
+                    "space apart, and nothing else.")
+        if sorted(words) == sorted(want.split()):
+            return ("the right words in the wrong order: the article, "
+                    "then the noun, then the adjective.")
+        if args["noun"] in words or args["adj"] in words:
+            return ("an English word is left: translate the noun and "
+                    "the adjective (phrases.NOUNS, phrases.ADJECTIVES).")
+    _run("translate_phrase", answer, cases, phrases.translate, mistakes,
+         generic)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mathlib import attention, check, example, layers, positional, transformer
+from mathlib import attention, check, example, layers, phrases, positional, transformer
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -89,9 +89,20 @@ def warmup_lr(step, d_model, warmup):
     return d_model ** -0.5 * min(step ** -0.5, step * warmup ** -1.5)
 
 
+ARTICLES = {("the", "m"): "el", ("the", "f"): "la", ("a", "m"): "un", ("a", "f"): "una"}
+
+
+def translate_phrase(det, adj, noun):
+    spanish, gender = phrases.NOUNS[noun]
+    masculine, feminine = phrases.ADJECTIVES[adj]
+    adjective = masculine if gender == "m" else feminine
+    return f"{ARTICLES[det, gender]} {spanish} {adjective}"
+
+
 SOLUTIONS = {f.__name__: f for f in (one_hot, positional_encoding, softmax, merge_heads,
                                       feed_forward, layer_norm, encoder_layer, causal_mask,
-                                      sample_probabilities, cross_entropy, warmup_lr)}
+                                      sample_probabilities, cross_entropy, warmup_lr,
+                                      translate_phrase)}
 
 
 @pytest.mark.parametrize("name", list(SOLUTIONS))
@@ -111,6 +122,8 @@ def test_unfinished_is_not_done_yet(capsys, name):
 @pytest.mark.parametrize("name", list(SOLUTIONS))
 def test_output_fits_the_page(capsys, name):
     def wrong(**kwargs):
+        if name == "translate_phrase":
+            return "a phrase that is not the answer"
         return 0.0 if name in ("cross_entropy", "warmup_lr") else np.zeros((2, 2))
     out = run(capsys, name, wrong)
     assert out.startswith("Not yet")
@@ -251,6 +264,37 @@ WRONG = {
          "decays"),
     ],
 }
+
+
+def _word_for_word(det, adj, noun):
+    """English order, every word translated, the masculine forms."""
+    return " ".join([phrases.DETERMINERS[det][0], phrases.ADJECTIVES[adj][0],
+                     phrases.NOUNS[noun][0]])
+
+
+WRONG["translate_phrase"] = [
+    (_word_for_word, "before the noun"),
+    (lambda det, adj, noun: " ".join(
+        [{"the": "el", "a": "un"}[det], phrases.NOUNS[noun][0],
+         phrases.ADJECTIVES[adj][phrases.NOUNS[noun][1] == "f"]]),
+     "the article is masculine whatever the noun"),
+    (lambda det, adj, noun: translate_phrase(det, adj, noun).rsplit(" ", 1)[0]
+     + " " + phrases.ADJECTIVES[adj][0], "the adjective does not agree"),
+    (lambda det, adj, noun: f"{phrases.DETERMINERS[det][0]} {phrases.NOUNS[noun][0]} "
+     f"{phrases.ADJECTIVES[adj][0]}", "masculine whatever the noun: both"),
+    (lambda det, adj, noun: " ".join(
+        [phrases.DETERMINERS[det][phrases.NOUNS[noun][1] == "m"], phrases.NOUNS[noun][0],
+         phrases.ADJECTIVES[adj][phrases.NOUNS[noun][1] == "m"]]), "genders are swapped"),
+    (lambda det, adj, noun: translate_phrase({"the": "a", "a": "the"}[det], adj, noun),
+     "articles are swapped"),
+    (lambda det, adj, noun: translate_phrase(det, adj, noun).split(), "not a list"),
+    (lambda det, adj, noun: translate_phrase(det, adj, noun).capitalize() + " <eos>",
+     "lower case"),
+    (lambda det, adj, noun: " ".join(sorted(translate_phrase(det, adj, noun).split())),
+     "wrong order"),
+    (lambda det, adj, noun: f"{ARTICLES[det, phrases.NOUNS[noun][1]]} {noun} "
+     f"{phrases.ADJECTIVES[adj][0]}", "an English word is left"),
+]
 
 
 def test_every_check_has_three_wrong_answers():
