@@ -2,7 +2,10 @@
 #
 #   make lab       create .venv, install mathlib + JupyterLab, open JupyterLab on chapters/
 #   make test      create .venv, install the test extras, run the unit tests, the mathlib
-#                  doctests and nbval over every chapter and appendix notebook (one pytest run)
+#                  doctests and nbval over every chapter and appendix notebook (one pytest run);
+#                  the cross-machine tests marked `gate` run in .ci/run's reproducibility gate
+#   make gate      the reproducibility gate (tools/reproducibility_gate.py): another BLAS kernel,
+#                  nudged starts, the oldest numpy allowed, and the tests marked `gate`
 #   make unit      the same without the slow tests and without nbval (CI's Python matrix)
 #   make execute   re-execute every chapter and appendix notebook in place (nbclient, kernel python3)
 #   make site      render the website with Quarto (conda env from environment.yml)
@@ -32,7 +35,7 @@ CHAPTER_FILES := $(sort $(wildcard chapters/*.ipynb)) $(sort $(wildcard appendic
 NBVAL_OPTS := --nbval --nbval-current-env --nbval-cell-timeout=300
 NBVAL_ENV  := PYTHONWARNINGS=error,ignore::PendingDeprecationWarning:ipykernel.kernelbase
 
-.PHONY: help lab test unit execute site bench clean
+.PHONY: help lab test gate unit execute site bench clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -58,6 +61,8 @@ $(VENV)/.installed-%: pyproject.toml | $(PY)
 lab: $(VENV)/.installed-lab
 	cd chapters && ../$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
+# make test leaves out the tests marked `gate` (minutes of training from perturbed starts, the
+# page checker against the real render); `make gate` and .ci/run run them.
 # make test spreads its files over the machine's cores (pytest-xdist; JOBS=1: one process).
 # --dist loadfile keeps each file on one worker: a notebook's cells run in order in one kernel.
 # make unit runs in one process: its ~30 s do not pay for starting the workers (measured: 34 s
@@ -66,7 +71,10 @@ JOBS ?= auto
 XDIST := $(if $(filter 1,$(JOBS)),,-n $(JOBS) --dist loadfile)
 
 test: $(VENV)/.installed-test
-	$(NBVAL_ENV) $(PY) -m pytest $(XDIST) $(NBVAL_OPTS) $(PYTEST_ARGS) tests mathlib chapters appendices
+	$(NBVAL_ENV) $(PY) -m pytest $(XDIST) -m "not gate" $(NBVAL_OPTS) $(PYTEST_ARGS) tests mathlib chapters appendices
+
+gate: $(VENV)/.installed-test
+	$(PY) tools/reproducibility_gate.py $(GATE_ARGS)
 
 unit: $(VENV)/.installed-test
 	$(PY) -m pytest $(if $(filter command line,$(origin JOBS)),$(XDIST)) -m "not slow" $(PYTEST_ARGS) tests mathlib

@@ -196,6 +196,7 @@ def differences(stored, new):
 
 
 @pytest.mark.slow
+@pytest.mark.gate
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_every_output_survives_a_perturbed_start(tmp_path, seed):
     stored, new = run_copy(tmp_path, f"perturbed-{seed}",
@@ -207,6 +208,7 @@ def test_every_output_survives_a_perturbed_start(tmp_path, seed):
 
 
 @pytest.mark.slow
+@pytest.mark.gate
 def test_a_large_perturbation_is_caught(tmp_path):
     """The harness sees a change: a start perturbed by 1e-2 prints other
     numbers (so the comparison above is not vacuous)."""
@@ -216,6 +218,7 @@ def test_a_large_perturbation_is_caught(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.gate
 @pytest.mark.skipif(os.environ.get("OPENBLAS_CORETYPE", "").lower()
                     == "prescott", reason="already running under Prescott")
 def test_every_output_survives_another_openblas_kernel(tmp_path):

@@ -326,6 +326,7 @@ def quarto_render_fixture():
 
 
 @pytest.mark.slow
+@pytest.mark.gate
 def test_own_build_agrees_with_the_real_render(tmp_path, browser_ready):
     """The checker's own build of commit 20af85e's pages finds, page by page, the problems (kinds
     and counts) that measuring Quarto's render of the same commit finds, at the desktop column and

@@ -44,6 +44,7 @@ def spread(runs, get):
 
 
 @pytest.mark.slow                      # trains the toy model 56 times (minutes)
+@pytest.mark.gate                      # run by tools/reproducibility_gate.py
 def test_what_the_chapter_says_of_a_live_run_holds_for_every_run(runs):
     for name, f in runs.items():
         m = f["main"]

@@ -4,7 +4,7 @@ usage:  python tools/reproducibility_gate.py [--skip-oldest]
 
 Training is chaotic (chapter 11): another machine's arithmetic trains another model, so
 the chapters that train print from a live run only what every run shares and take exact
-numbers after training from the stored checkpoint (mathlib/data). Checked three ways, on
+numbers after training from the stored checkpoint (mathlib/data). Checked four ways, on
 chapters 10-19 and appendix C:
 
   1. nbval under OpenBLAS's Prescott kernel (OPENBLAS_CORETYPE=Prescott, another
@@ -14,7 +14,11 @@ chapters 10-19 and appendix C:
      parameters nudged by a relative 1e-10 (the stand-in for Accelerate, ARM or another
      numpy; the nudge lives only in that tool, never in mathlib);
   3. nbval with the oldest numpy pyproject.toml allows, in a second virtual
-     environment, .venv-oldest (made once, then reused).
+     environment, .venv-oldest (made once, then reused);
+  4. the tests marked `gate` (pytest -m gate): the slow tests that train from several
+     perturbed starts and under another kernel and check what the chapters say of every
+     run, and the page checker's agreement with the real render. `make test` leaves them
+     out (-m "not gate") so that it stays quick to run often; CI runs them here.
 
 Prints each check's time; exits 1 if any check failed (all of them run).
 """
@@ -68,9 +72,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     books = notebooks()
     training = [nb for nb in books if trains(nb)]
-    ok = [run("1/3 nbval with OPENBLAS_CORETYPE=Prescott", [sys.executable, *NBVAL, *books],
+    ok = [run("1/4 nbval with OPENBLAS_CORETYPE=Prescott", [sys.executable, *NBVAL, *books],
               OPENBLAS_CORETYPE="Prescott")]
-    ok.append(run("2/3 outputs unchanged from starts nudged by 1e-10",
+    ok.append(run("2/4 outputs unchanged from starts nudged by 1e-10",
                   [sys.executable, "tools/nbval_perturbed.py", *training]))
     if not args.skip_oldest:
         version = oldest_numpy()
@@ -82,7 +86,10 @@ def main(argv=None):
                         f"numpy=={version}.*"], cwd=ROOT, check=True)
         print(f"\n.venv-oldest with numpy {version}.* ready in "
               f"{time.monotonic() - start:.0f} s", flush=True)
-        ok.append(run(f"3/3 nbval with numpy {version}", [str(python), *NBVAL, *books]))
+        ok.append(run(f"3/4 nbval with numpy {version}", [str(python), *NBVAL, *books]))
+    ok.append(run("4/4 the tests marked gate (pytest -m gate)",
+                  [sys.executable, "-m", "pytest", "-m", "gate", "-n", "2", "--dist", "loadfile",
+                   "-p", "no:cacheprovider", "-q", "tests"]))
     print("\nreproducibility gate:", "OK" if all(ok) else "FAILED")
     return 0 if all(ok) else 1
 
