@@ -138,3 +138,32 @@ def arrow_line(ax, *points, arrow=True, gid=None):
 
 def text_at(ax, x, y, text, size, **kw):
     ax.text(x, y, text, fontsize=size, color=INK, linespacing=1.1, **kw)
+
+
+# ---------------------------------------------------------------- numbers and tick labels
+
+def number_text(x, decimals, whole):
+    """x as text: whole numbers without decimals, no '-0.00', '∞' for infinity."""
+    if np.isinf(x):
+        return "∞" if x > 0 else "−∞"
+    s = f"{x:.0f}" if whole else f"{x:.{decimals}f}"
+    s = s[1:] if s.startswith("-") and float(s) == 0 else s
+    return s.replace("-", "−")
+
+
+def all_whole(a):
+    finite = a[np.isfinite(a)]
+    return bool(np.all(finite == np.round(finite)))
+
+
+def labels_crowded(labels, cell_inches):
+    """True when column labels would not fit side by side in cells of this width."""
+    return labels is not None and max(len(s) for s in labels) * 0.085 > cell_inches
+
+
+def slant_xlabels(ax):
+    """Tilt the x tick labels by 45°, each ending under its tick."""
+    ax.tick_params(axis="x", labelrotation=45)
+    for t in ax.get_xticklabels():
+        t.set_horizontalalignment("right")
+        t.set_rotation_mode("anchor")
