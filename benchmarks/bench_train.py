@@ -113,7 +113,7 @@ def time_one_step(name, c, batch, repeats, steps_per_repeat):
           f"layers, {c.vocab_size} tokens, final norms")
     print(f"  {'':<8}{'mathlib ms':>12}{'torch ms':>12}{'ratio':>8}   first-step |Δ grad| max")
     for dtype, tdtype in ((np.float64, torch.float64), (np.float32, torch.float32)):
-        params = T.cast_params(T.init_params(c, np.random.default_rng(0)), dtype)
+        params = train.writable_copy(T.init_params(c, np.random.default_rng(0)), dtype)
         model = interop.torch_model(c, params, dtype=tdtype).train()
         optimiser = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.98), eps=1e-9)
         state = train.adam_init(params)

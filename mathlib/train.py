@@ -21,7 +21,7 @@ from .corpus import to_batch
 from .generate import greedy_decode
 from .loss import cross_entropy, cross_entropy_backward
 from .tokens import ids_to_text, text_to_ids
-from .params import Config, cast_params, init_params, map_arrays
+from .params import Config, init_params, map_arrays
 
 # The settings that train the book's toy model (mathlib.example.PARAMS) on
 # the corpus's training pairs until every greedy translation is exact, in a
@@ -36,7 +36,7 @@ TOY_SETTINGS = dict(steps=400, lr=0.2, warmup=100, cooldown=200,
                     seed=0)
 
 
-# --- the parameter tree as one list of arrays -----------------------------
+# --- the parameter tree as named arrays, and as one vector θ -------------
 
 def named_arrays(params):
     """{"encoder_layers[0].self_attn.W_Q": array, ...}: every array of a
@@ -56,45 +56,70 @@ def flatten(params):
     return np.concatenate([a.reshape(-1) for a in arrays])
 
 
-def writable_copy(params):
-    """A float64 copy that training may change (example.PARAMS is
-    read-only)."""
-    return cast_params(params, np.float64)
+def writable_copy(params, dtype=np.float64):
+    """A copy that training may change (example.PARAMS is read-only), in
+    `dtype`. Every array of the copy is a view into one vector θ, in
+    named_arrays' order (parameter_vector returns it), so that Adam can
+    update every parameter at once."""
+    arrays = named_arrays(params)
+    theta = flatten(params).astype(dtype)
+    views, start = {}, 0
+    for path, a in arrays.items():
+        views[path] = theta[start:start + a.size].reshape(a.shape)
+        start += a.size
+    # A tied W_out is not in named_arrays: its copy is tied to the new
+    # embedding again when the TransformerParams is rebuilt.
+    return map_arrays(lambda path, a: views.get(path, a.astype(dtype)),
+                      params)
+
+
+def parameter_vector(params):
+    """θ: the one vector that every array of `params` is a view into
+    (params made by writable_copy). Changing θ in place changes them."""
+    arrays = named_arrays(params).values()
+    theta = next(iter(arrays)).base
+    if (theta is None or any(a.base is not theta for a in arrays)
+            or sum(a.size for a in arrays) != theta.size):
+        raise ValueError("these parameters are not views into one vector: "
+                         "make a copy that training may change with "
+                         "train.writable_copy(params)")
+    return theta
 
 
 # --- Adam -----------------------------------------------------------------
 
 @dataclass
 class AdamState:
-    """The step t, and for each parameter array (in named_arrays' order) the
-    running averages of its gradient (m) and of its squared gradient (v)."""
+    """The step t, and the running averages of every parameter's gradient
+    (m) and of its square (v): two vectors the shape of θ
+    (parameter_vector), in named_arrays' order."""
     step: int
-    m: list
-    v: list
+    m: np.ndarray
+    v: np.ndarray
 
 
 def adam_init(params):
-    """Adam's state for `params`: t = 0, m = v = 0."""
-    arrays = named_arrays(params).values()
-    return AdamState(step=0, m=[np.zeros_like(a) for a in arrays],
-                     v=[np.zeros_like(a) for a in arrays])
+    """Adam's state for `params` (made by writable_copy): t = 0, m = v = 0."""
+    theta = parameter_vector(params)
+    return AdamState(step=0, m=np.zeros_like(theta), v=np.zeros_like(theta))
 
 
 def adam_step(params, grads, state, lr, beta1=0.9, beta2=0.98, eps=1e-9):
-    """One Adam update of every parameter θ, in place (the paper's β1 0.9,
-    β2 0.98, ε 1e-9). Each number gets its own step: the running mean m of
-    its gradient over the root of the running mean v of its square, so a
-    parameter with small, steady gradients moves as fast as one with large
-    ones. Both averages start at 0; dividing by 1 − β^t corrects that."""
+    """One Adam update of every parameter θ, in place (Kingma & Ba's
+    algorithm 1, with the paper's β1 0.9, β2 0.98, ε 1e-9). Each number
+    gets its own step: the running mean m of its gradient over the root of
+    the running mean v of its square, so a parameter with small, steady
+    gradients moves as fast as one with large ones. Both averages start at
+    0; dividing by 1 − β^t corrects that. θ, g, m and v are vectors of
+    every parameter (params made by writable_copy)."""
+    theta, g, m, v = parameter_vector(params), flatten(grads), state.m, state.v
     state.step += 1
     t = state.step
-    for theta, g, m, v in zip(named_arrays(params).values(),
-                              named_arrays(grads).values(), state.m, state.v):
-        m[...] = beta1 * m + (1 - beta1) * g          # m ← β1 m + (1−β1) g
-        v[...] = beta2 * v + (1 - beta2) * g ** 2     # v ← β2 v + (1−β2) g²
-        m_hat = m / (1 - beta1 ** t)                  # bias correction
-        v_hat = v / (1 - beta2 ** t)
-        theta -= lr * m_hat / (np.sqrt(v_hat) + eps)  # θ ← θ − lr m̂/(√v̂+ε)
+    m[...] = beta1 * m + (1 - beta1) * g          # m ← β1 m + (1−β1) g
+    v[...] = beta2 * v + (1 - beta2) * g ** 2     # v ← β2 v + (1−β2) g²
+    m_hat = m / (1 - beta1 ** t)                  # bias correction
+    v_hat = v / (1 - beta2 ** t)
+    theta -= lr * m_hat / (np.sqrt(v_hat) + eps)  # θ ← θ − lr m̂/(√v̂+ε)
 
 
 def warmup_lr(step, d_model, warmup):

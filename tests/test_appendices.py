@@ -81,6 +81,7 @@ EXCLUDED = {
     "params.parameter_counts": "the same count from the sizes alone: chapter 7's table",
     "train.named_arrays": "bookkeeping: the parameter tree as named arrays",
     "train.writable_copy": "bookkeeping: a copy of the read-only example that training may change",
+    "train.parameter_vector": "bookkeeping: the one vector θ a writable copy's arrays are views into",
     "train.flatten": "bookkeeping: every array in one vector (counting them, comparing bit for bit)",
     "layers.record": "training's cache: a layer hands backprop its arrays (no math)",
     "layers.dropout": "training's dropout through the cache (grad.dropout is @eq-dropout-a's code); x at inference",

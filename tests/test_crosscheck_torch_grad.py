@@ -102,7 +102,7 @@ def test_adam_matches_torch_optim_adam(torch):
     rng = np.random.default_rng(1)
     c = T.Config(d_model=4, n_heads=2, d_k=2, d_v=2, d_ff=8, n_encoder_layers=1, n_decoder_layers=1,
                  vocab_size=6, final_norm=True, tie_embeddings=True)
-    params = perturbed_params(c, rng)
+    params = train.writable_copy(perturbed_params(c, rng))
     arrays = train.named_arrays(params)
     tensors = [torch.from_numpy(a.copy()).requires_grad_() for a in arrays.values()]
     optimiser = torch.optim.Adam(tensors, lr=0.01, betas=(0.9, 0.98), eps=1e-9)

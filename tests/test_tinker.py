@@ -26,12 +26,25 @@ CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 TRY_IT = re.compile(r"^(?P<indent>\s*)(?P<name>SOURCE|TARGET|params)\s*=\s*(?P<value>.+?)"
                     r"(?P<comment>\s*#\s*try it\b.*)$")
 
+
+
+def preface_moves():
+    """The three one-line moves of the preface's "How to experiment" (index.qmd), as written there."""
+    text = (ROOT / "index.qmd").read_text(encoding="utf-8")
+    text = text[text.index("## How to experiment"):]
+    text = text[:text.index("\n## ")]
+    return [block.strip() for block in re.findall(r"```python\n(.*?)```", text, re.S)]
+
+
+YOUR_OWN_VECTOR = TRY_IT.match(preface_moves()[2]).group("value")   # example.with_embedding("hello", …)
+
 # (name of the variant, replacements for the marked lines). The other seed rides along with the
-# longer sentence: two runs of each chapter instead of three, every marked line still changed.
+# longer sentence, and the preface's "your own vector" (for "hello") with a one-word sentence that
+# uses it: two runs of each chapter, every marked line and all three of the preface's moves tried.
 VARIANTS = [
     ("longer sentence, another seed", {"SOURCE": '"goodbye world hello !"', "TARGET": '"adios mundo hola !"',
                                        "params": "example.example_params(seed=7)"}),
-    ("one word", {"SOURCE": '"goodbye"', "TARGET": '"adios"'}),
+    ("one word, your own vector", {"SOURCE": '"hello"', "TARGET": '"hola"', "params": YOUR_OWN_VECTOR}),
 ]
 
 

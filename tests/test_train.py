@@ -15,7 +15,7 @@ from mathlib.layers import LayerNormParams
 # --- Adam ----------------------------------------------------------------------------------------
 
 def test_adam_two_steps_by_hand():
-    p = LayerNormParams(gamma=np.array([1.0]), beta=np.array([0.0]), eps=1e-5)
+    p = train.writable_copy(LayerNormParams(gamma=np.array([1.0]), beta=np.array([0.0]), eps=1e-5))
     state = train.adam_init(p)
     # step 1, g = 2: m = 0.1·2 = 0.2, v = 0.02·4 = 0.08; m̂ = 0.2/0.1 = 2, v̂ = 0.08/0.02 = 4
     # θ = 1 − 0.1 · 2/(√4 + 1e-9) = 0.9 (to 1e-10)
@@ -230,8 +230,35 @@ def test_train_hands_adam_the_warmup_schedules_rates(monkeypatch):
     assert rates == [0.25, 0.25]                                  # no warmup: the constant rate
 
 
-def test_adam_keeps_one_m_and_one_v_per_parameter_array():
-    state = train.adam_init(example.PARAMS)
-    arrays = list(train.named_arrays(example.PARAMS).values())
-    assert len(state.m) == len(state.v) == len(arrays)
-    assert [m.shape for m in state.m] == [a.shape for a in arrays]
+def test_writable_copy_keeps_every_array_in_one_vector_that_adam_updates():
+    params = train.writable_copy(example.PARAMS)
+    theta = train.parameter_vector(params)
+    assert theta.size == T.count_parameters(example.PARAMS) and theta.flags.writeable
+    assert np.array_equal(theta, train.flatten(example.PARAMS))          # named_arrays' order
+    theta[0] = 7.0                                                        # θ and the arrays: one memory
+    assert params.embedding.flat[0] == 7.0 and example.PARAMS.embedding.flat[0] != 7.0
+    state = train.adam_init(params)
+    assert state.m.shape == state.v.shape == theta.shape
+    assert train.parameter_vector(train.writable_copy(example.PARAMS, np.float32)).dtype == np.float32
+
+
+def test_writable_copy_keeps_tied_embeddings_tied_inside_the_vector():
+    import dataclasses
+    c = dataclasses.replace(example.CONFIG, tie_embeddings=True)
+    params = train.writable_copy(T.init_params(c, np.random.default_rng(0)))
+    assert np.shares_memory(params.W_out, params.embedding)
+    assert train.parameter_vector(params).size == T.count_parameters(params)
+
+
+def test_adam_refuses_parameters_that_are_not_one_vector():
+    params = T.cast_params(example.PARAMS, np.float64)                  # separate arrays
+    with pytest.raises(ValueError, match="train.writable_copy"):
+        train.adam_init(params)
+    good = train.writable_copy(example.PARAMS)
+    state = train.adam_init(good)
+    moved = train.writable_copy(good)                                   # another vector: state is not for it
+    moved.b_out = moved.b_out.copy()                                    # one array out of the vector
+    with pytest.raises(ValueError, match="train.writable_copy"):
+        train.adam_step(moved, good, state, lr=0.1)
+
+
