@@ -1,5 +1,5 @@
-"""mathlib.diagram.encoder_block and decoder_block: one block with its tensors named and
-shaped (chapters 7 and 8), readable on a light and a dark page.
+"""diagram.encoder_block and decoder_block (mathlib/page/blocks.py): one block with its
+tensors named and shaped (chapters 7 and 8), readable on a light and a dark page.
 
 Figures are inspected through matplotlib's objects (gids, patch geometry and texts), drawn
 with the Agg backend; the colour checks use the WCAG formulas of figure_colours.py.

@@ -297,6 +297,15 @@ WRONG["translate_phrase"] = [
 ]
 
 
+def test_mathlib_check_offers_every_check_of_its_part_modules():
+    """`check.<name>` reaches every check defined in mathlib/check/'s part modules, and only those."""
+    from mathlib.check import beyond, decoder, encoder, learning
+    defined = {name for m in (encoder, decoder, learning, beyond) for name, f in vars(m).items()
+               if callable(f) and not name.startswith("_") and f.__module__ == m.__name__}
+    assert defined == set(check.__all__) == set(SOLUTIONS)
+    assert all(getattr(check, name).__module__.startswith("mathlib.check.") for name in defined)
+
+
 def test_every_check_has_three_wrong_answers():
     assert set(WRONG) == set(SOLUTIONS)
     assert all(len(w) >= 3 for w in WRONG.values())

@@ -1,5 +1,6 @@
 """mathlib.diagram: the architecture diagram (one column function for both stacks, every
-highlight name) and the network of neurons, readable on a light and a dark page.
+highlight name) and the network of neurons (diagram.network, mathlib/page/neurons.py), and
+mathlib.flow's figures, readable on a light and a dark page.
 
 Figures are inspected through matplotlib's objects (gids, patch geometry and colours),
 drawn with the Agg backend; the colour checks use the WCAG formulas of figure_colours.py.

@@ -140,6 +140,16 @@ def test_html_is_deterministic():
     assert explore.positions().html == explore.positions().html
 
 
+@pytest.mark.parametrize("name", list(CHAPTERS))
+def test_the_stored_page_side_is_the_files_of_mathlib(name):
+    """The CSS and the scripts stored in the chapter are mathlib/page/explorers/'s files as they
+    are (re-execute the chapter after editing one)."""
+    html, _ = stored_html(name)
+    script = getattr(explore, f"{name.upper()}_JS")
+    assert f"<style>\n{explore.CSS}</style>" in html
+    assert f"(function () {{\n\n{explore.COMMON_JS}\n\n{script}\n}})();" in html
+
+
 # ------------------------------------------------------------------ the browser
 
 CSS = """

@@ -108,6 +108,24 @@ def test_pyproject_metadata():
     assert any(m.startswith("slow:") for m in markers) and any(m.startswith("crosscheck:") for m in markers)
 
 
+def test_a_plain_install_ships_every_package_and_data_file():
+    """Colab installs mathlib with `pip install git+…`, not editable: every package of mathlib/
+    is listed in [tool.setuptools] packages and every other file (data, the explorers' CSS and
+    scripts) is matched by [tool.setuptools.package-data]."""
+    import fnmatch
+    setup = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    on_disk = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "mathlib").rglob("__init__.py")}
+    assert set(setup["packages"]) == on_disk
+    files = [p for p in (ROOT / "mathlib").rglob("*")
+             if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts]
+    assert any(p.suffix == ".js" for p in files)
+    for path in files:
+        package = max((pkg for pkg in on_disk if path.is_relative_to(ROOT / pkg.replace(".", "/"))), key=len)
+        inside = path.relative_to(ROOT / package.replace(".", "/")).as_posix()
+        globs = setup["package-data"].get(package, [])
+        assert any(fnmatch.fnmatch(inside, g) for g in globs), f"{path.relative_to(ROOT)} is not package data of {package}"
+
+
 def test_the_page_modules_import_as_the_chapters_import_them():
     """The page-making modules live in mathlib/page/; `from mathlib import show` still reaches them."""
     from mathlib import diagram, flow, layout, plot, show
@@ -115,3 +133,22 @@ def test_the_page_modules_import_as_the_chapters_import_them():
     assert (show, plot, diagram, flow, layout) == (s, p, d, f, lay)
     with pytest.raises(AttributeError):
         mathlib.no_such_module
+
+
+def test_the_chapters_reach_the_split_out_figures_through_their_old_modules():
+    """plot, diagram and flow re-export the figures that live in modules of their own."""
+    from mathlib import diagram, flow, plot
+    from mathlib.page import blocks, charts, graph, neurons
+    assert (plot.curves, plot.bars) == (charts.curves, charts.bars)
+    assert (diagram.encoder_block, diagram.decoder_block) == (blocks.encoder_block, blocks.decoder_block)
+    assert diagram.network is neurons.network
+    assert flow.computation_graph is graph.computation_graph
+
+
+def test_no_module_is_over_400_lines():
+    """A module a reader can hold in one sitting (issue 17): at most 400 lines, one concept each."""
+    lines = {str(path.relative_to(ROOT)): len(path.read_text("utf-8").splitlines())
+             for path in sorted((ROOT / "mathlib").rglob("*.py"))}
+    assert len(lines) >= len(MODULES)
+    long = {path: n for path, n in lines.items() if n > 400}
+    assert not long, f"modules over 400 lines (split them by concept): {long}"
