@@ -11,17 +11,20 @@ in a fresh kernel, and fails on any error. A sentence of the text that is true o
 book's example is checked with `example.claim(...)`, which prints a note instead of
 raising, so the reader's run goes on.
 """
+import asyncio
 import json
 import os
 import re
-import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import nbformat
 import pytest
+from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+from execute import KERNEL_NAME, ThisEnvironmentKernelManager  # noqa: E402  (make execute's kernel)
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 TRY_IT = re.compile(r"^(?P<indent>\s*)(?P<name>SOURCE|TARGET|params)\s*=\s*(?P<value>.+?)"
                     r"(?P<comment>\s*#\s*try it\b.*)$")
@@ -77,12 +80,23 @@ def tinkered(nb, replacements):
     return nb
 
 
-def run(path, env):
-    """Execute the notebook at `path` in place; return (returncode, last lines of output)."""
-    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "execute.py"), str(path)],
-                          capture_output=True, text=True, env=env, timeout=900)
-    tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-25:])
-    return proc.returncode, tail
+async def run(path, env):
+    """Execute the notebook at `path` top to bottom in a fresh kernel (the one `make execute` uses,
+    with `env`, in the notebook's folder); return (0, "") or (1, the end of the error)."""
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, kernel_name=KERNEL_NAME, kernel_manager_class=ThisEnvironmentKernelManager,
+                            timeout=900, resources={"metadata": {"path": str(Path(path).parent)}})
+    try:
+        await client.async_execute(env=env)
+    except Exception as exc:        # a cell raised (CellExecutionError), the kernel died, a timeout
+        text = re.sub(r"\x1b\[[0-9;]*m", "", f"{type(exc).__name__}: {exc}")     # no terminal colours
+        return 1, "\n".join(text.strip().splitlines()[-25:])
+    return 0, ""
+
+
+async def run_all(paths, env):
+    """run() every notebook of `paths` at the same time (one kernel each); their results in order."""
+    return await asyncio.gather(*(run(path, env) for path in paths))
 
 
 def test_the_rewriting_replaces_exactly_the_marked_lines():
@@ -116,7 +130,6 @@ def test_chapter_runs_with_another_sentence_and_seed(path, tmp_path):
         copy = tmp_path / f"{k}-{path.name}"
         copy.write_text(json.dumps(tinkered(nb, replacements)))
         jobs.append((variant, copy))
-    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
-        results = list(pool.map(lambda job: (job[0], *run(job[1], env)), jobs))
-    failed = [f"--- {variant}:\n{tail}" for variant, code, tail in results if code != 0]
+    results = asyncio.run(run_all([copy for _, copy in jobs], env))
+    failed = [f"--- {variant}:\n{tail}" for (variant, _), (code, tail) in zip(jobs, results) if code != 0]
     assert not failed, f"{path.name} raises when a reader tinkers:\n" + "\n".join(failed)
