@@ -60,3 +60,15 @@ def no_open_figures():
     plt.close("all")
     yield
     assert plt.get_fignums() == []
+
+
+# The longest files, first: make test's two workers (pytest-xdist, --dist loadfile) then finish
+# together instead of one of them starting test_tinker's minute of notebook runs at the end.
+LONGEST_FIRST = ("tests/test_tinker.py", "chapters/12-beyond-hello-world.ipynb", "chapters/11-training.ipynb")
+
+
+def pytest_collection_modifyitems(config, items):
+    def rank(item):
+        path = item.path.relative_to(config.rootpath).as_posix()
+        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+    items.sort(key=rank)                                  # stable: each file's order is kept

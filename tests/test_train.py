@@ -162,6 +162,7 @@ def losses_in_a_fresh_interpreter(threads):
 
 
 @pytest.mark.slow
+@pytest.mark.gate                      # three fresh interpreters train 400 steps: the reproducibility gate
 def test_training_losses_are_identical_run_to_run_and_with_one_or_two_blas_threads():
     one, again, two = (losses_in_a_fresh_interpreter(t) for t in (1, 1, 2))
     assert len(one) == train.TOY_SETTINGS["steps"]
