@@ -13,6 +13,7 @@ the file, and that its last step is the stored checkpoint, on that arithmetic.
 
     python tools/make_training_snapshots.py [output.json]
 """
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -49,4 +50,7 @@ def main(path=explore.SNAPSHOTS):
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("output", nargs="?", default=explore.SNAPSHOTS,
+                        help="where to write the JSON (default: %(default)s)")
+    main(parser.parse_args().output)
