@@ -149,7 +149,8 @@ MUTATIONS = [
      'W_out = draw(rng, "W_out", shapes["W_out"])'),
     ("the toy W_V drawn as tenths (another order of draws)", "example.py",
      'if name in ("W_Q", "W_K", "W_V"):', 'if name in ("W_Q", "W_K"):'),
-    ("the toy parameters are writable", "example.py", "    a.setflags(write=False)\n", "    pass\n"),
+    ("the toy parameters are writable", "example.py",
+     "def _read_only(path, a):\n    a.setflags(write=False)\n", "def _read_only(path, a):\n    pass\n"),
     # --- positional encoding
     ("PE with the dimension index instead of the pair index", "positional.py",
      "return 10000 ** (2 * np.arange(d_model // 2) / d_model)", "return 10000 ** (np.arange(d_model // 2) / d_model)"),
@@ -212,7 +213,7 @@ MUTATIONS = [
      "return (1 - label_smoothing) * one_hot + label_smoothing / vocab_size",
      "return (1 - label_smoothing) * one_hot + label_smoothing / (vocab_size - 1)"),
     ("loss gradient averaged over every position, padding included", "loss.py",
-     "return (p - q) * real[..., None] / real.sum()", "return (p - q) * real[..., None] / real.size"),
+     "return (p - y_tilde) * real[..., None] / real.sum()", "return (p - y_tilde) * real[..., None] / real.size"),
     ("Adam without bias correction", "train.py",
      "m_hat = m / (1 - beta1 ** t)", "m_hat = m"),
     ("Adam forgets its running averages between steps", "train.py",
