@@ -113,6 +113,9 @@ def adam_step(params, grads, state, lr, beta1=0.9, beta2=0.98, eps=1e-9):
     0; dividing by 1 − β^t corrects that. θ, g, m and v are vectors of
     every parameter (params made by writable_copy)."""
     theta, g, m, v = parameter_vector(params), flatten(grads), state.m, state.v
+    if not theta.shape == g.shape == m.shape:
+        raise ValueError(f"params ({theta.size} numbers), grads ({g.size}) and "
+                         f"Adam's state ({m.size}) must belong to one model")
     state.step += 1
     t = state.step
     m[...] = beta1 * m + (1 - beta1) * g          # m ← β1 m + (1−β1) g

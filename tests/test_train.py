@@ -257,6 +257,10 @@ def test_adam_refuses_parameters_that_are_not_one_vector():
         train.adam_init(params)
     good = train.writable_copy(example.PARAMS)
     state = train.adam_init(good)
+    small = train.writable_copy(LayerNormParams(gamma=np.ones(4), beta=np.zeros(4), eps=1e-5))
+    with pytest.raises(ValueError, match="must belong to one model"):
+        train.adam_step(good, small, state, lr=0.1)                     # another model's gradients
+    assert state.step == 0 and not state.m.any()                        # nothing half-done
     moved = train.writable_copy(good)                                   # another vector: state is not for it
     moved.b_out = moved.b_out.copy()                                    # one array out of the vector
     with pytest.raises(ValueError, match="train.writable_copy"):

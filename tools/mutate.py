@@ -220,6 +220,8 @@ MUTATIONS = [
      "m[...] = beta1 * m + (1 - beta1) * g", "m = beta1 * m + (1 - beta1) * g"),
     ("parameter_vector accepts an array outside the vector", "train.py",
      "if (theta is None or any(a.base is not theta for a in arrays)", "if (theta is None"),
+    ("Adam takes another model's gradients without a word", "train.py",
+     "if not theta.shape == g.shape == m.shape:", "if False:"),
     ("Adam run at the constant rate when warmup is given", "train.py",
      "rate = lr * warmup_lr(step, d_model, warmup)", "rate = lr"),
     ("layer norm's eps default changed (1e-6 for 1e-5)", "layers.py",
