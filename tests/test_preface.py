@@ -17,7 +17,6 @@
 """
 import contextlib
 import io
-import json
 import os
 import re
 import shutil
@@ -318,7 +317,6 @@ def test_every_chapter_runs_with_your_own_vector():
     finally:
         sys.path.remove(str(Path(__file__).parent))
     move = experiment_lines()[2].split("=", 1)[1].split("#")[0].strip()
-    assert test_tinker.preface_moves() == experiment_lines()
     assert any(variant.get("params") == move for _, variant in test_tinker.VARIANTS), "no chapter run tries it"
 
 

@@ -24,22 +24,16 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(ROOT / "tests"))
 from execute import KERNEL_NAME, ThisEnvironmentKernelManager  # noqa: E402  (make execute's kernel)
+from test_preface import experiment_lines  # noqa: E402  (the preface's three moves)
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 TRY_IT = re.compile(r"^(?P<indent>\s*)(?P<name>SOURCE|TARGET|params)\s*=\s*(?P<value>.+?)"
                     r"(?P<comment>\s*#\s*try it\b.*)$")
 
 
 
-def preface_moves():
-    """The three one-line moves of the preface's "How to experiment" (index.qmd), as written there."""
-    text = (ROOT / "index.qmd").read_text(encoding="utf-8")
-    text = text[text.index("## How to experiment"):]
-    text = text[:text.index("\n## ")]
-    return [block.strip() for block in re.findall(r"```python\n(.*?)```", text, re.S)]
-
-
-YOUR_OWN_VECTOR = TRY_IT.match(preface_moves()[2]).group("value")   # example.with_embedding("hello", …)
+YOUR_OWN_VECTOR = TRY_IT.match(experiment_lines()[2]).group("value")   # example.with_embedding("hello", …)
 
 # (name of the variant, replacements for the marked lines). The other seed rides along with the
 # longer sentence, and the preface's "your own vector" (for "hello") with a one-word sentence that
